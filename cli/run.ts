@@ -1,0 +1,81 @@
+/**
+ * Runs a commander program and turns what it throws into a message on stderr
+ * and an exit code (the README lists them). Shared by both entry points.
+ *
+ * @module
+ */
+import type { Command } from "@commander-js/extra-typings";
+import { CommanderError } from "@commander-js/extra-typings";
+import { CliError, ExitCode } from "../lib/errors.ts";
+import { colorEnabled, palette } from "../lib/terminal.ts";
+
+/** Output helpers for command files: messages go to stderr, data to stdout. */
+export const out = {
+  /** A progress or result line for people (stderr). */
+  info(message: string): void {
+    console.error(message);
+  },
+  /** A warning line (stderr, yellow on a terminal). */
+  warn(message: string): void {
+    console.error(palette(colorEnabled(Deno.stderr)).yellow(message));
+  },
+  /** Data meant for the caller (stdout). */
+  data(text: string): void {
+    console.log(text);
+  },
+};
+
+/** Parses `args`, runs the chosen action and exits with the right code. */
+export async function runCli(program: Command, args: string[]): Promise<void> {
+  const debug = args.includes("--debug");
+  // Subcommands copy these settings only when created, so set them on each.
+  const all = (command: Command): Command[] => [
+    command,
+    ...(command.commands as Command[]).flatMap(all),
+  ];
+  for (const command of all(program)) {
+    command.exitOverride();
+    command.configureOutput({
+      writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+      outputError: (s, write) =>
+        write(palette(colorEnabled(Deno.stderr)).red(s)),
+    });
+  }
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (error) {
+    Deno.exit(report(error, debug));
+  }
+}
+
+function report(error: unknown, debug: boolean): number {
+  const paint = palette(colorEnabled(Deno.stderr));
+  if (error instanceof CommanderError) {
+    // --help and --version end here with exit code 0; usage errors with 1.
+    return error.exitCode === 0 ? 0 : ExitCode.usage;
+  }
+  if (error instanceof CliError) {
+    console.error(`${paint.red("Error:")} ${error.message}`);
+    if (debug) printCauses(error.cause);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`${paint.red("Unexpected error:")} ${message}`);
+  if (debug) {
+    console.error((error as Error)?.stack ?? "");
+    printCauses((error as Error)?.cause);
+  } else console.error("Run again with --debug for details.");
+  return ExitCode.unexpected;
+}
+
+/**
+ * Prints the names and messages of a chain of causes. Only those: an SDK
+ * error object can carry request details, which may hold secrets.
+ */
+function printCauses(cause: unknown): void {
+  for (let depth = 0; cause && depth < 5; depth++) {
+    const e = cause as { name?: string; message?: string; cause?: unknown };
+    console.error(`  caused by ${e.name ?? "error"}: ${e.message ?? cause}`);
+    cause = e.cause;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The temporary AWS credentials value every part of the tool passes around,
+ * and the small printers over it.
+ *
+ * @module
+ */
+
+/** Temporary AWS credentials with their expiry. */
+export interface TemporaryCredentials {
+  /** Access key id (not secret on its own, but never logged in full). */
+  accessKeyId: string;
+  /** Secret access key. Never print or log it. */
+  secretAccessKey: string;
+  /** Session token. Never print or log it. */
+  sessionToken: string;
+  /** When the credentials stop working. */
+  expiration: Date;
+}
+
+/** Where a set of credentials came from. */
+export type CredentialsSource = "identity-pool" | "proxy";
+
+/**
+ * The key/value pairs written into a shared credentials file profile.
+ * `x_security_token_expires` is the expiry key other tools (aws-vault,
+ * saml2aws) write; the SDKs ignore it, `status` reads it.
+ *
+ * @example
+ * ```ts
+ * import { credentialsFileEntries } from "./credentials.ts";
+ * const entries = credentialsFileEntries({
+ *   accessKeyId: "ASIAEXAMPLE",
+ *   secretAccessKey: "secret",
+ *   sessionToken: "token",
+ *   expiration: new Date("2030-01-01T00:00:00Z"),
+ * });
+ * console.assert(entries.x_security_token_expires === "2030-01-01T00:00:00Z");
+ * ```
+ */
+export function credentialsFileEntries(
+  credentials: TemporaryCredentials,
+): Record<string, string> {
+  return {
+    aws_access_key_id: credentials.accessKeyId,
+    aws_secret_access_key: credentials.secretAccessKey,
+    aws_session_token: credentials.sessionToken,
+    x_security_token_expires: isoSeconds(credentials.expiration),
+  };
+}
+
+/** The keys {@linkcode credentialsFileEntries} writes. */
+export const CREDENTIALS_FILE_KEYS = [
+  "aws_access_key_id",
+  "aws_secret_access_key",
+  "aws_session_token",
+  "x_security_token_expires",
+] as const;
+
+/** ISO 8601 in UTC without milliseconds, e.g. `2030-01-01T00:00:00Z`. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * Formats an expiry for people: local date and time with the zone, and how
+ * long from `now`, e.g. `2026-11-26 14:30:00 CET, in 59 min`.
+ */
+export function describeExpiry(expiration: Date, now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const local = `${expiration.getFullYear()}-${
+    pad(expiration.getMonth() + 1)
+  }-${pad(expiration.getDate())} ${pad(expiration.getHours())}:${
+    pad(expiration.getMinutes())
+  }:${pad(expiration.getSeconds())}`;
+  const zone = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
+    .formatToParts(expiration).find((p) => p.type === "timeZoneName")?.value ??
+    "";
+  const seconds = Math.round((expiration.getTime() - now.getTime()) / 1000);
+  return `${local}${zone ? " " + zone : ""}, ${describeDuration(seconds)}`;
+}
+
+function describeDuration(seconds: number): string {
+  if (seconds <= 0) return "expired";
+  if (seconds < 60) return `in ${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `in ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest ? `in ${hours} h ${rest} min` : `in ${hours} h`;
+}

@@ -1,0 +1,160 @@
+/**
+ * Typed errors, one per failure a user can act on. Each carries the exit code
+ * the CLI ends with (documented in the README) and a message that says what
+ * happened and what to do next. Messages never contain secrets.
+ *
+ * @module
+ */
+
+/** Exit codes of `aws-cognito-auth` and `aws-cognito-admin`. */
+export const ExitCode = {
+  /** Success. */
+  ok: 0,
+  /** An unexpected failure (a bug, or an error we do not know yet). */
+  unexpected: 1,
+  /** The command line itself was wrong (unknown option, missing argument). */
+  usage: 2,
+  /** Settings are missing or malformed (flags, environment, config file). */
+  config: 3,
+  /** Cognito refused the user name and password. */
+  notAuthorized: 4,
+  /** The user exists but has not confirmed the account. */
+  userNotConfirmed: 5,
+  /** No such user in the pool. */
+  userNotFound: 6,
+  /** The user must reset the password before signing in. */
+  passwordResetRequired: 7,
+  /** The user pool, app client, identity pool or function does not exist. */
+  resourceNotFound: 8,
+  /** AWS could not be reached (DNS, connection refused, timeout). */
+  network: 9,
+  /** The credentials or config file could not be read, parsed or written. */
+  credentialsFile: 10,
+  /** The Identity Pool refused to give credentials. */
+  identityPool: 11,
+  /** A sign-in challenge could not be answered (new password, MFA). */
+  challenge: 12,
+  /** A password or other input was needed but none could be read. */
+  inputRequired: 13,
+  /** The proxy failed and `--require-proxy` was given. */
+  proxy: 14,
+} as const;
+
+/** One of the values of {@linkcode ExitCode}. */
+export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
+
+/** Options every {@linkcode CliError} takes. */
+export interface CliErrorOptions {
+  /** The error this one wraps, kept for `--debug` output. */
+  cause?: unknown;
+}
+
+/** Base class of every error the CLI turns into a message and exit code. */
+export class CliError extends Error {
+  /** The process exit code for this failure. */
+  readonly exitCode: ExitCodeValue;
+
+  /** Creates an error with a user-facing message and an exit code. */
+  constructor(
+    message: string,
+    exitCode: ExitCodeValue,
+    options?: CliErrorOptions,
+  ) {
+    super(message, options?.cause ? { cause: options.cause } : undefined);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Settings are missing or malformed. */
+export class ConfigError extends CliError {
+  /** Creates a configuration error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.config, options);
+  }
+}
+
+/** The credentials or config file could not be read, parsed or written. */
+export class CredentialsFileError extends CliError {
+  /** Creates a credentials-file error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.credentialsFile, options);
+  }
+}
+
+/** Cognito refused the sign-in; `exitCode` says why. */
+export class SignInError extends CliError {}
+
+/** A sign-in challenge could not be answered. */
+export class ChallengeError extends CliError {
+  /** Creates a challenge error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.challenge, options);
+  }
+}
+
+/** A value (password, code) was needed and no source could give it. */
+export class InputRequiredError extends CliError {
+  /** Creates an input-required error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.inputRequired, options);
+  }
+}
+
+/** The Identity Pool exchange failed. */
+export class IdentityPoolError extends CliError {}
+
+/** A user pool, client, identity pool or function was not found. */
+export class ResourceNotFoundError extends CliError {
+  /** Creates a not-found error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.resourceNotFound, options);
+  }
+}
+
+/** AWS could not be reached. */
+export class NetworkError extends CliError {
+  /** Creates a network error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.network, options);
+  }
+}
+
+/** The credential proxy failed (only fatal with `--require-proxy`). */
+export class ProxyError extends CliError {
+  /** Creates a proxy error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.proxy, options);
+  }
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
+
+/**
+ * Tells whether an error thrown by the AWS SDK means the service could not be
+ * reached at all (as opposed to an answer from the service).
+ */
+export function isNetworkFailure(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const e = current as { code?: string; name?: string; message?: string };
+    if (e.code && NETWORK_CODES.has(e.code)) return true;
+    if (e.name === "TimeoutError") return true;
+    if (
+      typeof e.message === "string" &&
+      /connection refused|ECONNREFUSED|ENOTFOUND|getaddrinfo|tcp connect error|error sending request/i
+        .test(e.message)
+    ) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

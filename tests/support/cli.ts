@@ -1,0 +1,79 @@
+/**
+ * Runs the real entry points (`deno run -A auth.ts ...`) as a user would:
+ * a fresh process, a temporary HOME, stdin not a terminal, and no AWS
+ * credentials in the environment.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { runCommand, type RunResult } from "./tools.ts";
+
+/** Absolute path of `auth.ts`. */
+export const AUTH_TS = fileURLToPath(new URL("../../auth.ts", import.meta.url));
+/** Absolute path of `admin.ts`. */
+export const ADMIN_TS = fileURLToPath(
+  new URL("../../admin.ts", import.meta.url),
+);
+
+/** The Deno cache of this process, so a temporary HOME does not refetch. */
+function denoDir(): string {
+  const fromEnv = Deno.env.get("DENO_DIR");
+  if (fromEnv) return fromEnv;
+  const home = Deno.env.get("HOME") ?? "/root";
+  return `${home}/.cache/deno`;
+}
+
+/** A temporary home folder with the file locations a test reads back. */
+export interface TempHome {
+  /** The folder. */
+  dir: string;
+  /** Environment that points HOME, the AWS files and caches inside it. */
+  env: Record<string, string>;
+  /** `~/.aws/credentials` inside it. */
+  credentialsFile: string;
+  /** `~/.aws/config` inside it. */
+  configFile: string;
+  /** Removes the folder. */
+  cleanup(): Promise<void>;
+}
+
+/** Makes a temporary HOME. */
+export async function makeTempHome(): Promise<TempHome> {
+  const dir = await Deno.makeTempDir({ prefix: "cognito-home-" });
+  return {
+    dir,
+    env: { HOME: dir, NO_COLOR: "1" },
+    credentialsFile: `${dir}/.aws/credentials`,
+    configFile: `${dir}/.aws/config`,
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** Runs `auth.ts` with the given arguments and an exact environment. */
+export function runAuth(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<RunResult> {
+  return runCommand(
+    Deno.execPath(),
+    ["run", "-A", "--quiet", AUTH_TS, ...args],
+    {
+      env: { DENO_DIR: denoDir(), ...env },
+      stdin,
+    },
+  );
+}
+
+/** Runs `admin.ts` with the given arguments and an exact environment. */
+export function runAdmin(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<RunResult> {
+  return runCommand(
+    Deno.execPath(),
+    ["run", "-A", "--quiet", ADMIN_TS, ...args],
+    { env: { DENO_DIR: denoDir(), ...env }, stdin },
+  );
+}

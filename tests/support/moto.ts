@@ -1,0 +1,151 @@
+/**
+ * Starts moto in server mode on a free loopback port for a test file, and
+ * stops it when the file is done.
+ *
+ * Quirks of moto 5.2 that tests must keep in mind:
+ * - Identity Pool credentials are fixed values that expire 90 seconds after
+ *   issue; `GetId` returns a new identity id on every call and accepts any
+ *   `Logins` value; Get/SetIdentityPoolRoles are not implemented.
+ * - Any SRP proof is accepted.
+ *
+ * @module
+ */
+import { ensurePythonTools, freePort, MOTO_SERVER } from "./tools.ts";
+
+/** A running moto server. */
+export interface MotoServer {
+  /** Base URL, e.g. `http://127.0.0.1:50123`. */
+  endpoint: string;
+  /**
+   * Environment for a process that should talk to this moto through the
+   * SDK's standard settings, with no credentials of its own.
+   */
+  env: Record<string, string>;
+  /** Environment plus dummy admin keys, for setting up fixtures. */
+  adminEnv: Record<string, string>;
+  /** Clears every resource in moto (`POST /moto-api/reset`). */
+  reset(): Promise<void>;
+  /** Stops the server and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@linkcode startMoto}. */
+export interface MotoOptions {
+  /** Serve HTTPS with this certificate and key (PEM file paths). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  /** Extra environment for the moto process (e.g. feature switches). */
+  env?: Record<string, string>;
+}
+
+/** Region every test uses. */
+export const REGION = "us-east-1";
+
+/** Starts moto and waits until it answers. */
+export async function startMoto(
+  options: MotoOptions = {},
+): Promise<MotoServer> {
+  await ensurePythonTools();
+  const port = freePort();
+  const scheme = options.tls ? "https" : "http";
+  const args = ["-H", "127.0.0.1", "-p", String(port)];
+  if (options.tls) {
+    args.push(
+      "--ssl-cert",
+      options.tls.certFile,
+      "--ssl-key",
+      options.tls.keyFile,
+    );
+  }
+  const logFile = await Deno.makeTempFile({ prefix: "moto-", suffix: ".log" });
+  const log = await Deno.open(logFile, { write: true });
+  const child = new Deno.Command(MOTO_SERVER, {
+    args,
+    env: { ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Drain output into the log file so the pipes never fill up.
+  const drains = [child.stdout, child.stderr].map((stream) =>
+    stream.pipeTo(
+      new WritableStream({
+        write: (chunk) => {
+          log.writeSync(chunk);
+        },
+      }),
+    ).catch(() => {})
+  );
+  const endpoint = `${scheme}://127.0.0.1:${port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+    await Promise.all(drains);
+    log.close();
+    await Deno.remove(logFile).catch(() => {});
+  };
+  globalThis.addEventListener("unload", () => {
+    if (!stopped) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }
+  });
+
+  const client = options.tls
+    ? Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(options.tls.caFile)],
+    })
+    : undefined;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${endpoint}/moto-api/data.json`, { client });
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      client?.close();
+      await stop();
+      throw new Error(`moto did not start on ${endpoint} within 30 s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  client?.close();
+
+  const env = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: REGION,
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  return {
+    endpoint,
+    env,
+    adminEnv: {
+      ...env,
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+    },
+    async reset() {
+      const http = options.tls
+        ? Deno.createHttpClient({
+          caCerts: [await Deno.readTextFile(options.tls.caFile)],
+        })
+        : undefined;
+      const res = await fetch(`${endpoint}/moto-api/reset`, {
+        method: "POST",
+        client: http,
+      });
+      http?.close();
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
+    },
+    stop,
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * Run once before the test suite (`deno task test` does): installs what the
+ * tests need into `.cache/` when it is missing, so that test files running in
+ * parallel never race to install it.
+ *
+ * @module
+ */
+import { ensurePythonTools } from "./tools.ts";
+
+await ensurePythonTools();
