@@ -38,6 +38,25 @@ export const ExitCode = {
   inputRequired: 13,
   /** The proxy failed and `--require-proxy` was given. */
   proxy: 14,
+  /**
+   * AWS refused the administrator's request: a permission is missing (named
+   * in the message) or the credentials are not valid.
+   */
+  awsPermission: 15,
+  /**
+   * AWS refused a change: a limit was reached, a name is taken, a document
+   * is malformed, or the resource is busy.
+   */
+  awsRefused: 16,
+  /** A policy file is not valid JSON or not an IAM policy document. */
+  policyFile: 17,
+  /** The plan was declined at the confirmation prompt; nothing changed. */
+  cancelled: 18,
+  /**
+   * The saved sign-in (refresh token) has expired or was revoked: sign in
+   * again with the password.
+   */
+  sessionExpired: 19,
 } as const;
 
 /** One of the values of {@linkcode ExitCode}. */
@@ -125,6 +144,38 @@ export class ProxyError extends CliError {
   /** Creates a proxy error. */
   constructor(message: string, options?: CliErrorOptions) {
     super(message, ExitCode.proxy, options);
+  }
+}
+
+/** AWS denied a request: a permission is missing or the credentials are bad. */
+export class AwsPermissionError extends CliError {
+  /** Creates a permission error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.awsPermission, options);
+  }
+}
+
+/** AWS refused a change (limit, name taken, malformed document, busy). */
+export class AwsRefusedError extends CliError {
+  /** Creates a refused-change error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.awsRefused, options);
+  }
+}
+
+/** A policy file cannot be read, is not JSON, or is not a policy document. */
+export class PolicyFileError extends CliError {
+  /** Creates a policy-file error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.policyFile, options);
+  }
+}
+
+/** The user declined the plan at the confirmation prompt. */
+export class CancelledError extends CliError {
+  /** Creates a cancelled error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.cancelled, options);
   }
 }
 

@@ -2,21 +2,31 @@
  * Builds the Cognito resources one test needs in moto, through the real AWS
  * SDK: a user pool, an app client, a confirmed user, an identity pool and its
  * authenticated role. Every call gets fresh names, so tests never share state.
+ * Options add an app client secret, SRP, e-mail user names and MFA.
  *
  * @module
  */
 import {
   AdminCreateUserCommand,
+  AdminGetUserCommand,
+  AdminInitiateAuthCommand,
+  AdminSetUserMFAPreferenceCommand,
   AdminSetUserPasswordCommand,
+  AssociateSoftwareTokenCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  type ExplicitAuthFlowsType,
+  SetUserMFAPreferenceCommand,
+  SetUserPoolMfaConfigCommand,
+  VerifySoftwareTokenCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
 } from "@aws-sdk/client-cognito-identity";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { Agent } from "node:https";
 import { type MotoServer, REGION } from "./moto.ts";
 
 /** The resources {@linkcode createCognitoStack} made. */
@@ -25,8 +35,18 @@ export interface CognitoStack {
   clientId: string;
   identityPoolId: string;
   roleArn: string;
+  /** The name the user signs in with (an e-mail address with `emailUsername`). */
   username: string;
   password: string;
+  /**
+   * The name Cognito keeps for the user: `username`, or with
+   * `emailUsername` the generated id that is also the `sub`.
+   */
+  internalUsername: string;
+  /** The app client's secret (only with `clientSecret: true`). */
+  clientSecret?: string;
+  /** The user's TOTP secret, base32 (only with `mfa: "totp"`). */
+  totpSecret?: string;
   /** `COGNITO_*` variables pointing the tool at this stack. */
   env: Record<string, string>;
 }
@@ -37,13 +57,92 @@ export interface StackOptions {
   temporaryPassword?: boolean;
   /** Allow USER_PASSWORD_AUTH on the client (default true). */
   passwordAuth?: boolean;
+  /** Also allow USER_SRP_AUTH on the client (default false). */
+  srpAuth?: boolean;
+  /** Give the app client a secret (default false). */
+  clientSecret?: boolean;
+  /**
+   * Make the pool sign users in by e-mail address (`UsernameAttributes`),
+   * so the user name is an alias and Cognito's own name is the `sub`.
+   */
+  emailUsername?: boolean;
+  /**
+   * Set the pool's MFA configuration, with software tokens enabled
+   * (`ON` makes moto ask users without MFA for MFA_SETUP).
+   */
+  poolMfa?: "ON" | "OPTIONAL";
+  /**
+   * Enrol the user in MFA and make it preferred: `totp` through
+   * AssociateSoftwareToken, VerifySoftwareToken and SetUserMFAPreference
+   * (so moto must run with MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true for
+   * codes to be checked), `sms` through AdminSetUserMFAPreference.
+   */
+  mfa?: "totp" | "sms";
 }
 
-function clientConfig(moto: MotoServer) {
+/**
+ * The RFC 6238 TOTP code (SHA-1, 6 digits, 30-second steps) of a base32
+ * secret at a time, as authenticator apps and moto compute it.
+ */
+export async function totpCode(
+  secret: string,
+  at: Date = new Date(),
+): Promise<string> {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const char of secret.toUpperCase().replace(/=+$/, "")) {
+    const index = alphabet.indexOf(char);
+    if (index < 0) throw new Error(`not base32: ${char}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >> bits) & 0xff);
+    }
+  }
+  const counter = new Uint8Array(8);
+  let step = Math.floor(at.getTime() / 1000 / 30);
+  for (let i = 7; i >= 0; i--) {
+    counter[i] = step & 0xff;
+    step = Math.floor(step / 256);
+  }
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new Uint8Array(bytes),
+    { name: "HMAC", hash: "SHA-1" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, counter));
+  const offset = mac[19] & 0x0f;
+  const binary = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) |
+    (mac[offset + 2] << 8) | mac[offset + 3];
+  return String(binary % 1_000_000).padStart(6, "0");
+}
+
+/**
+ * A TOTP code that stays valid for at least two more seconds: waits out the
+ * end of the current 30-second step first, because moto accepts only the
+ * code of the current step.
+ */
+export async function freshTotpCode(secret: string): Promise<string> {
+  const left = 30_000 - (Date.now() % 30_000);
+  if (left < 2_000) await new Promise((r) => setTimeout(r, left + 50));
+  return await totpCode(secret);
+}
+
+/** SDK client settings for talking to moto as an administrator. */
+export function clientConfig(moto: MotoServer) {
   return {
     region: REGION,
     endpoint: moto.endpoint,
     credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    // Over TLS, trust the test CA (only this client; nothing global).
+    ...(moto.ca
+      ? { requestHandler: { httpsAgent: new Agent({ ca: moto.ca.pem }) } }
+      : {}),
   };
 }
 
@@ -58,20 +157,38 @@ export async function createCognitoStack(
   const iam = new IAMClient(clientConfig(moto));
   try {
     const pool = await idp.send(
-      new CreateUserPoolCommand({ PoolName: `pool-${tag}` }),
+      new CreateUserPoolCommand({
+        PoolName: `pool-${tag}`,
+        UsernameAttributes: options.emailUsername ? ["email"] : undefined,
+      }),
     );
     const userPoolId = pool.UserPool!.Id!;
+    if (options.poolMfa) {
+      await idp.send(
+        new SetUserPoolMfaConfigCommand({
+          UserPoolId: userPoolId,
+          MfaConfiguration: options.poolMfa,
+          SoftwareTokenMfaConfiguration: { Enabled: true },
+        }),
+      );
+    }
+    const flows: ExplicitAuthFlowsType[] = options.passwordAuth === false
+      ? ["ALLOW_REFRESH_TOKEN_AUTH"]
+      : ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+    if (options.srpAuth) flows.push("ALLOW_USER_SRP_AUTH");
     const client = await idp.send(
       new CreateUserPoolClientCommand({
         UserPoolId: userPoolId,
         ClientName: `client-${tag}`,
-        ExplicitAuthFlows: options.passwordAuth === false
-          ? ["ALLOW_REFRESH_TOKEN_AUTH"]
-          : ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows: flows,
+        GenerateSecret: options.clientSecret ? true : undefined,
       }),
     );
     const clientId = client.UserPoolClient!.ClientId!;
-    const username = `user-${tag}`;
+    const clientSecret = client.UserPoolClient!.ClientSecret;
+    const username = options.emailUsername
+      ? `user-${tag}@example.com`
+      : `user-${tag}`;
     const password = `Pw-${crypto.randomUUID()}!a1`;
     await idp.send(
       new AdminCreateUserCommand({
@@ -88,6 +205,48 @@ export async function createCognitoStack(
           Username: username,
           Password: password,
           Permanent: true,
+        }),
+      );
+    }
+    const internalUsername = options.emailUsername
+      ? (await idp.send(
+        new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }),
+      )).Username!
+      : username;
+    let totpSecret: string | undefined;
+    if (options.mfa === "totp") {
+      const signIn = await idp.send(
+        new AdminInitiateAuthCommand({
+          UserPoolId: userPoolId,
+          ClientId: clientId,
+          AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+          AuthParameters: { USERNAME: username, PASSWORD: password },
+        }),
+      );
+      const accessToken = signIn.AuthenticationResult!.AccessToken!;
+      const associated = await idp.send(
+        new AssociateSoftwareTokenCommand({ AccessToken: accessToken }),
+      );
+      totpSecret = associated.SecretCode!;
+      await idp.send(
+        new VerifySoftwareTokenCommand({
+          AccessToken: accessToken,
+          UserCode: await freshTotpCode(totpSecret),
+          FriendlyDeviceName: "test authenticator",
+        }),
+      );
+      await idp.send(
+        new SetUserMFAPreferenceCommand({
+          AccessToken: accessToken,
+          SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+        }),
+      );
+    } else if (options.mfa === "sms") {
+      await idp.send(
+        new AdminSetUserMFAPreferenceCommand({
+          UserPoolId: userPoolId,
+          Username: username,
+          SMSMfaSettings: { Enabled: true, PreferredMfa: true },
         }),
       );
     }
@@ -130,6 +289,9 @@ export async function createCognitoStack(
       roleArn: role.Role!.Arn!,
       username,
       password,
+      internalUsername,
+      clientSecret,
+      totpSecret,
       env: {
         COGNITO_USER_POOL_ID: userPoolId,
         COGNITO_CLIENT_ID: clientId,

@@ -27,6 +27,8 @@ export interface MotoServer {
   reset(): Promise<void>;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
+  /** With TLS: the test CA (PEM) and its file, for clients to trust. */
+  ca?: { pem: string; file: string };
 }
 
 /** Options for {@linkcode startMoto}. */
@@ -147,5 +149,11 @@ export async function startMoto(
       if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
     },
     stop,
+    ca: options.tls
+      ? {
+        pem: await Deno.readTextFile(options.tls.caFile),
+        file: options.tls.caFile,
+      }
+      : undefined,
   };
 }
