@@ -23,7 +23,7 @@ import {
   describeExpiry,
   type TemporaryCredentials,
 } from "./credentials.ts";
-import { ConfigError, CredentialsFileError } from "./errors.ts";
+import { ConfigError, CredentialsFileError, ProxyError } from "./errors.ts";
 import { exchangeIdToken } from "./identity_pool.ts";
 import { signInWithPassword, userPoolRegion } from "./user_pool.ts";
 
@@ -167,10 +167,42 @@ export async function obtainCredentials(
     source: "identity-pool",
     identityId: exchanged.identityId,
   };
-  // The credential proxy step (useProxy, durationHours, requireProxy) lands
-  // with the proxy Lambda; until then the options are accepted and unused.
-  void duration;
-  return result;
+  if (options.useProxy === false || !settings.lambdaFunctionName) {
+    return result;
+  }
+  report.step(
+    "Upgrading to longer-lived credentials through the credential proxy...",
+  );
+  try {
+    const { invokeCredentialProxy } = await import("./proxy.ts");
+    const upgraded = await invokeCredentialProxy({
+      region: settings.region,
+      functionName: settings.lambdaFunctionName,
+      credentials: exchanged.credentials,
+      idToken: tokens.idToken,
+      durationSeconds: duration,
+    });
+    report.step(
+      `Upgraded to proxy credentials (expires ${
+        describeExpiry(upgraded.expiration, now())
+      }).`,
+    );
+    return { ...result, credentials: upgraded, source: "proxy" };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (options.requireProxy) {
+      throw error instanceof ProxyError
+        ? error
+        : new ProxyError(`The credential proxy failed: ${reason}`, {
+          cause: error,
+        });
+    }
+    report.warn(
+      `The credential proxy could not upgrade the credentials (${reason}); ` +
+        `keeping the 1-hour Identity Pool credentials.`,
+    );
+    return { ...result, proxyFailure: reason };
+  }
 }
 
 /**

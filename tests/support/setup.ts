@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { ensureRie } from "./rie.ts";
 import { ensurePythonTools } from "./tools.ts";
 
 await ensurePythonTools();
+await ensureRie();

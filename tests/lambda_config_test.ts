@@ -1,0 +1,103 @@
+/** The proxy function's configuration from its environment. */
+import assert from "node:assert/strict";
+import { loadProxyConfig, ProxyConfigError } from "../lambda/config.ts";
+
+const BASE = {
+  AWS_REGION: "eu-west-1",
+  COGNITO_USER_POOL_ID: "eu-west-1_AbC123",
+  COGNITO_CLIENT_IDS: "client1, client2,",
+  DEFAULT_ROLE_ARN: "arn:aws:iam::123456789012:role/LongLived",
+  ALLOWED_ROLE_ARNS:
+    "arn:aws:iam::123456789012:role/ReadOnly,arn:aws:iam::123456789012:role/path/Other",
+  IAM_USER_ACCESS_KEY_ID: "AKIAEXAMPLE000000001",
+  IAM_USER_SECRET_ACCESS_KEY: "very-secret-value-0001",
+};
+
+Deno.test("config: reads every setting and derives the pool's issuers and JWKS URLs", () => {
+  const config = loadProxyConfig(BASE);
+  assert.equal(config.region, "eu-west-1");
+  assert.deepEqual(config.clientIds, ["client1", "client2"]);
+  assert.deepEqual(config.issuers, [
+    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+    "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+  ]);
+  assert.equal(
+    config.jwksUris[config.issuers[0]],
+    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json",
+  );
+  assert.deepEqual(config.allowedRoleArns, [
+    BASE.DEFAULT_ROLE_ARN,
+    "arn:aws:iam::123456789012:role/ReadOnly",
+    "arn:aws:iam::123456789012:role/path/Other",
+  ]);
+  assert.equal(config.retryDurationSeconds, 3600);
+});
+
+Deno.test("config: accepts the original's COGNITO_CLIENT_ID, a JWKS override for every issuer, and ROLE_MAX_SESSION_DURATION", () => {
+  const { COGNITO_CLIENT_IDS: _, ...rest } = BASE;
+  const config = loadProxyConfig({
+    ...rest,
+    COGNITO_CLIENT_ID: "only-client",
+    COGNITO_JWKS_URI: "https://127.0.0.1:8443/pool/.well-known/jwks.json",
+    ROLE_MAX_SESSION_DURATION: "28800",
+  });
+  assert.deepEqual(config.clientIds, ["only-client"]);
+  assert.deepEqual(Object.values(config.jwksUris), [
+    "https://127.0.0.1:8443/pool/.well-known/jwks.json",
+    "https://127.0.0.1:8443/pool/.well-known/jwks.json",
+  ]);
+  assert.equal(config.retryDurationSeconds, 28800);
+});
+
+Deno.test("config: missing settings are named, never shown by value", () => {
+  assert.throws(
+    () =>
+      loadProxyConfig({ IAM_USER_SECRET_ACCESS_KEY: "very-secret-value-0001" }),
+    (error: Error) => {
+      assert.ok(error instanceof ProxyConfigError);
+      for (
+        const name of [
+          "COGNITO_USER_POOL_ID",
+          "COGNITO_CLIENT_IDS",
+          "DEFAULT_ROLE_ARN",
+          "IAM_USER_ACCESS_KEY_ID",
+        ]
+      ) assert.ok(error.message.includes(name), error.message);
+      assert.ok(!error.message.includes("IAM_USER_SECRET_ACCESS_KEY"));
+      assert.ok(!error.message.includes("very-secret-value-0001"));
+      return true;
+    },
+  );
+});
+
+Deno.test("config: malformed values are refused with the variable's name", async (t) => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["pool id", { COGNITO_USER_POOL_ID: "not-a-pool" }, /COGNITO_USER_POOL_ID/],
+    ["role ARN", { DEFAULT_ROLE_ARN: "LongLived" }, /DEFAULT_ROLE_ARN/],
+    [
+      "allowed role ARN",
+      { ALLOWED_ROLE_ARNS: "arn:aws:iam::123456789012:user/bob" },
+      /ALLOWED_ROLE_ARNS/,
+    ],
+    [
+      "http JWKS URL",
+      { COGNITO_JWKS_URI: "http://example.com/jwks.json" },
+      /COGNITO_JWKS_URI must be an https/,
+    ],
+    ["JWKS URL", { COGNITO_JWKS_URI: "not a url" }, /COGNITO_JWKS_URI/],
+    [
+      "retry duration",
+      { ROLE_MAX_SESSION_DURATION: "60" },
+      /ROLE_MAX_SESSION_DURATION/,
+    ],
+    ["region", { AWS_REGION: "moon" }, /AWS_REGION/],
+  ];
+  for (const [name, override, message] of cases) {
+    await t.step(name, () => {
+      assert.throws(
+        () => loadProxyConfig({ ...BASE, ...override }),
+        (e: Error) => e instanceof ProxyConfigError && message.test(e.message),
+      );
+    });
+  }
+});

@@ -1,0 +1,329 @@
+/**
+ * The built zip, unpacked, running under the AWS Lambda Runtime Interface
+ * Emulator on the local Deno binary: real Runtime API, real moto-signed ID
+ * tokens verified against moto's JWKS over TLS (test CA trusted through
+ * NODE_EXTRA_CA_CERTS), real AssumeRole at moto's STS (AWS_ENDPOINT_URL_STS).
+ */
+import assert from "node:assert/strict";
+import { Agent } from "node:https";
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  InitiateAuthCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { buildLambdaZip } from "../lambda/build.ts";
+import { startMoto } from "./support/moto.ts";
+import { RIE_FUNCTION_NAME, runProxyClient, startRie } from "./support/rie.ts";
+import { makeTestTls } from "./support/tls.ts";
+
+const REGION = "us-east-1";
+const ROLE = "arn:aws:iam::123456789012:role/CognitoLongLived";
+const IAM_KEY_ID = "AKIAPROXYUSER0000002";
+const IAM_SECRET = "proxy-user-secret-rie-0b1c2d3e4f5a6b7c8d9e";
+
+const tls = await makeTestTls();
+const moto = await startMoto({
+  tls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile },
+});
+globalThis.addEventListener("unload", () => void moto.stop());
+const work = await Deno.makeTempDir({ prefix: "lambda-rie-test-" });
+
+/** SDK settings for the test's own calls to moto over TLS. */
+const sdk = {
+  region: REGION,
+  endpoint: moto.endpoint,
+  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  requestHandler: { httpsAgent: new Agent({ ca: tls.caPem }) },
+};
+
+/** A user pool with two app clients and a user, and that user's tokens. */
+async function cognitoUser() {
+  const idp = new CognitoIdentityProviderClient(sdk);
+  const tag = crypto.randomUUID().slice(0, 8);
+  const pool = await idp.send(
+    new CreateUserPoolCommand({ PoolName: `proxy-${tag}` }),
+  );
+  const userPoolId = pool.UserPool!.Id!;
+  const client = async () =>
+    (await idp.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: `client-${crypto.randomUUID().slice(0, 8)}`,
+        ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH"],
+      }),
+    )).UserPoolClient!.ClientId!;
+  const clientId = await client();
+  const otherClientId = await client();
+  const username = `rie-user-${tag}`;
+  const password = `Pw-${crypto.randomUUID()}!a1`;
+  await idp.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: username,
+      MessageAction: "SUPPRESS",
+    }),
+  );
+  await idp.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: username,
+      Password: password,
+      Permanent: true,
+    }),
+  );
+  const signIn = async (id: string) =>
+    (await idp.send(
+      new InitiateAuthCommand({
+        ClientId: id,
+        AuthFlow: "USER_PASSWORD_AUTH",
+        AuthParameters: { USERNAME: username, PASSWORD: password },
+      }),
+    )).AuthenticationResult!;
+  const tokens = await signIn(clientId);
+  const otherClientTokens = await signIn(otherClientId);
+  idp.destroy();
+  return {
+    userPoolId,
+    clientId,
+    username,
+    idToken: tokens.IdToken!,
+    accessToken: tokens.AccessToken!,
+    otherClientIdToken: otherClientTokens.IdToken!,
+  };
+}
+
+const user = await cognitoUser();
+const otherPoolUser = await cognitoUser();
+
+// Build the zip and unpack it the way Lambda does (modes kept).
+const build = await buildLambdaZip({ outFile: `${work}/lambda.zip` });
+const taskRoot = `${work}/task`;
+{
+  const out = await new Deno.Command("unzip", {
+    args: ["-q", build.zipFile, "-d", taskRoot],
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+}
+
+/** The function's environment, as Lambda would set it. */
+function functionEnv(overrides: Record<string, string> = {}) {
+  return {
+    DENO_PATH: Deno.execPath(),
+    // A fresh, empty DENO_DIR: the bundle must not need any cache.
+    DENO_DIR: `${work}/deno-dir-${crypto.randomUUID().slice(0, 8)}`,
+    AWS_REGION: REGION,
+    AWS_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
+    AWS_LAMBDA_FUNCTION_TIMEOUT: "30",
+    // The execution role's credentials Lambda gives every function: the
+    // proxy must not use them.
+    AWS_ACCESS_KEY_ID: "ASIAEXECUTIONROLE000",
+    AWS_SECRET_ACCESS_KEY: "execution-role-secret",
+    AWS_SESSION_TOKEN: "execution-role-token",
+    AWS_ENDPOINT_URL_STS: moto.endpoint,
+    NODE_EXTRA_CA_CERTS: tls.caFile,
+    // Nothing may be fetched from npm at run time.
+    NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/",
+    COGNITO_USER_POOL_ID: user.userPoolId,
+    COGNITO_CLIENT_IDS: user.clientId,
+    COGNITO_JWKS_URI:
+      `${moto.endpoint}/${user.userPoolId}/.well-known/jwks.json`,
+    DEFAULT_ROLE_ARN: ROLE,
+    IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
+    IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
+    ...overrides,
+  };
+}
+
+const rie = await startRie({
+  bootstrap: `${taskRoot}/bootstrap`,
+  cwd: taskRoot,
+  env: functionEnv(),
+});
+
+async function invoke(request: unknown) {
+  const { status, body } = await rie.invoke(
+    typeof request === "string" ? request : JSON.stringify(request),
+  );
+  assert.equal(status, 200, body);
+  const response = JSON.parse(body);
+  return {
+    statusCode: response.statusCode as number,
+    body: JSON.parse(response.body),
+  };
+}
+
+Deno.test("zip: bootstrap is at the root with mode 0755 next to the bundled function, well under 300 KB", async () => {
+  const entries = [];
+  for await (const entry of Deno.readDir(taskRoot)) entries.push(entry.name);
+  assert.deepEqual(entries.sort(), ["bootstrap", "proxy.js"]);
+  assert.equal((await Deno.stat(`${taskRoot}/bootstrap`)).mode! & 0o777, 0o755);
+  assert.ok(build.zipBytes < 300 * 1024, `zip is ${build.zipBytes} bytes`);
+});
+
+Deno.test("rie: a real moto ID token gets credentials that expire when asked and work at STS", async () => {
+  const before = Date.now();
+  const response = await invoke({
+    id_token: user.idToken,
+    duration_seconds: 7200,
+  });
+  assert.equal(response.statusCode, 200, JSON.stringify(response.body));
+  assert.equal(response.body.username, user.username);
+  const lifetime = (Date.parse(response.body.expiration) - before) / 1000;
+  assert.ok(Math.abs(lifetime - 7200) < 120, `lifetime ${lifetime}`);
+
+  const sts = new STSClient({
+    ...sdk,
+    credentials: {
+      accessKeyId: response.body.access_key_id,
+      secretAccessKey: response.body.secret_access_key,
+      sessionToken: response.body.session_token,
+    },
+  });
+  const me = await sts.send(new GetCallerIdentityCommand({}));
+  sts.destroy();
+  assert.match(
+    me.Arn!,
+    new RegExp(`assumed-role/CognitoLongLived/CognitoAuth-${user.username}$`),
+  );
+});
+
+Deno.test("rie: a duration out of range is clamped (10 s asked, 900 s given)", async () => {
+  const before = Date.now();
+  const response = await invoke({
+    id_token: user.idToken,
+    duration_seconds: 10,
+  });
+  assert.equal(response.statusCode, 200);
+  const lifetime = (Date.parse(response.body.expiration) - before) / 1000;
+  assert.ok(Math.abs(lifetime - 900) < 120, `lifetime ${lifetime}`);
+});
+
+Deno.test("rie: the API Gateway shape works through the emulator too", async () => {
+  const response = await invoke({
+    body: JSON.stringify({ id_token: user.idToken, duration_seconds: 3600 }),
+  });
+  assert.equal(response.statusCode, 200);
+});
+
+Deno.test("rie: hostile requests get the right 4xx and never credentials", async (t) => {
+  const [header, payload, signature] = user.idToken.split(".");
+  const forgedPayload = btoa(
+    JSON.stringify({
+      ...JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))),
+      "cognito:username": "admin",
+    }),
+  ).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  const none = btoa(JSON.stringify({ alg: "none", kid: "dummy" }))
+    .replace(/=+$/, "");
+  const cases: [string, unknown, number][] = [
+    [
+      "forged payload",
+      { id_token: `${header}.${forgedPayload}.${signature}` },
+      401,
+    ],
+    ["alg none", { id_token: `${none}.${payload}.` }, 401],
+    ["alg none keeping the signature", {
+      id_token: `${none}.${payload}.${signature}`,
+    }, 401],
+    ["an access token", { id_token: user.accessToken }, 401],
+    ["an ID token for another app client (wrong aud)", {
+      id_token: user.otherClientIdToken,
+    }, 401],
+    ["an ID token of another pool, signed by the same moto key (wrong iss)", {
+      id_token: otherPoolUser.idToken,
+    }, 401],
+    ["a role_arn outside the allow-list", {
+      id_token: user.idToken,
+      role_arn: "arn:aws:iam::123456789012:role/Admin",
+    }, 403],
+    ["an oversized request", { id_token: "x".repeat(20_000) }, 400],
+    ["a request that is not JSON", "id_token=abc", 400],
+    ["a duration that is not a number", {
+      id_token: user.idToken,
+      duration_seconds: "12h",
+    }, 400],
+  ];
+  for (const [name, request, status] of cases) {
+    await t.step(name, async () => {
+      const response = await invoke(request);
+      assert.equal(response.statusCode, status, JSON.stringify(response.body));
+      assert.deepEqual(Object.keys(response.body).sort(), ["error", "message"]);
+      assert.ok(!JSON.stringify(response.body).includes(user.idToken));
+    });
+  }
+});
+
+Deno.test("rie: the function's log lines hold no token or key", () => {
+  const output = rie.output();
+  assert.match(output, /"outcome":"issued"/);
+  for (
+    const secret of [
+      user.idToken,
+      user.accessToken,
+      IAM_SECRET,
+      "execution-role-secret",
+    ]
+  ) {
+    assert.ok(!output.includes(secret), "a secret reached the function's log");
+  }
+});
+
+Deno.test("rie: lib/proxy.ts invokes the function through the Lambda SDK at AWS_ENDPOINT_URL_LAMBDA", async () => {
+  const result = await runProxyClient({
+    env: { AWS_ENDPOINT_URL_LAMBDA: rie.endpoint },
+    idToken: user.idToken,
+    durationSeconds: 5400,
+    functionName: RIE_FUNCTION_NAME,
+  });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  const lifetime = (Date.parse(result.expiration!) - Date.now()) / 1000;
+  assert.ok(Math.abs(lifetime - 5400) < 120, `lifetime ${lifetime}`);
+
+  const refused = await runProxyClient({
+    env: { AWS_ENDPOINT_URL_LAMBDA: rie.endpoint },
+    idToken: user.accessToken,
+    durationSeconds: 3600,
+    functionName: RIE_FUNCTION_NAME,
+  });
+  assert.equal(refused.ok, false);
+  assert.match(refused.error!, /refused \(401\): The ID token was rejected/);
+  assert.ok(!refused.error!.includes(user.accessToken));
+});
+
+Deno.test("rie: missing configuration is reported through /runtime/init/error", async () => {
+  const broken = await startRie({
+    bootstrap: `${taskRoot}/bootstrap`,
+    cwd: taskRoot,
+    env: functionEnv({ COGNITO_USER_POOL_ID: "", DEFAULT_ROLE_ARN: "" }),
+  });
+  try {
+    const { status, body } = await broken.invoke(
+      JSON.stringify({ id_token: user.idToken }),
+    );
+    assert.notEqual(status, 200);
+    assert.match(body, /Runtime.ConfigurationError|COGNITO_USER_POOL_ID/);
+    assert.match(
+      broken.output(),
+      /Missing configuration: set COGNITO_USER_POOL_ID/,
+    );
+    assert.ok(!broken.output().includes(IAM_SECRET));
+  } finally {
+    await broken.stop();
+  }
+});
+
+Deno.test({
+  name: "teardown: stop the emulator and moto, remove the files",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await rie.stop();
+    await moto.stop();
+    await tls.remove();
+    await Deno.remove(work, { recursive: true });
+  },
+});
