@@ -8,6 +8,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import denoJson from "./deno.json" with { type: "json" };
+import { addCompletionsCommand } from "./cli/completions.ts";
 import { runCli } from "./cli/run.ts";
 import { CliError, ExitCode } from "./lib/errors.ts";
 
@@ -36,6 +37,7 @@ export function buildAdminProgram(): Command {
   planned("policy", "Create S3 and DynamoDB policies from templates");
   planned("lambda", "Deploy the credential proxy Lambda");
   planned("setup-identity-pool", "Create an Identity Pool for the User Pool");
+  addCompletionsCommand(program);
   return program as unknown as Command;
 }
 

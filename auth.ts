@@ -14,6 +14,7 @@ import {
   type OptionValues,
 } from "@commander-js/extra-typings";
 import denoJson from "./deno.json" with { type: "json" };
+import { addCompletionsCommand } from "./cli/completions.ts";
 import { runCli } from "./cli/run.ts";
 import { configureCommand } from "./cli/configure.ts";
 import { statusCommand } from "./cli/status.ts";
@@ -125,6 +126,7 @@ Examples:
       await loginCommand(flags);
     });
 
+  addCompletionsCommand(program);
   return program as unknown as Command;
 }
 

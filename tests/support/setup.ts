@@ -5,8 +5,12 @@
  *
  * @module
  */
+import { ensureActionlint } from "./actionlint.ts";
 import { ensureRie } from "./rie.ts";
+import { ensureShells } from "./shells.ts";
 import { ensurePythonTools } from "./tools.ts";
 
 await ensurePythonTools();
 await ensureRie();
+await ensureActionlint();
+await ensureShells();
