@@ -1,0 +1,77 @@
+/**
+ * `aws-cognito-admin role info`: the Identity Pool's authenticated role (or
+ * the role named), its trust policy, its managed and inline policies, and
+ * each inline policy's document.
+ *
+ * @module
+ */
+import { validateSettings } from "../../lib/config.ts";
+import {
+  chooseAuthRole,
+  describeRole,
+  type RoleInfo,
+} from "../../lib/admin/roles.ts";
+import { out } from "../run.ts";
+import { loadAdminContext } from "./_apply.ts";
+
+/** The options of `role info`. */
+export interface RoleInfoFlags {
+  /** `--json`: print one JSON object instead of text. */
+  json?: boolean;
+  /** `--role-name`. */
+  roleName?: string;
+  /** `--identity-pool-id`. */
+  identityPoolId?: string;
+  /** `--region`. */
+  region?: string;
+}
+
+/** Reads the role and prints it as text or JSON. */
+export async function roleInfoCommand(
+  flags: RoleInfoFlags,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<void> {
+  const context = await loadAdminContext({
+    authRoleName: flags.roleName,
+    identityPoolId: flags.identityPoolId,
+    region: flags.region,
+  }, env);
+  try {
+    validateSettings(context.settings, []);
+    const chosen = await chooseAuthRole(context.clients, {
+      roleName: context.admin.values.authRoleName,
+      roleNameSource: context.admin.sources.authRoleName,
+      identityPoolId: context.settings.values.identityPoolId,
+    });
+    const info = await describeRole(context.clients, chosen);
+    out.data(flags.json ? JSON.stringify(info, null, 2) : formatRoleInfo(info));
+  } finally {
+    context.clients.destroy();
+  }
+}
+
+/** The role as text for people. */
+export function formatRoleInfo(info: RoleInfo): string {
+  const indent = (json: unknown, by: string) =>
+    JSON.stringify(json, null, 2).split("\n").map((l) => by + l).join("\n");
+  const lines = [
+    `Role:                 ${info.roleName} (${info.how})`,
+    `ARN:                  ${info.roleArn}`,
+  ];
+  if (info.created) lines.push(`Created:              ${info.created}`);
+  if (info.maxSessionDuration !== undefined) {
+    lines.push(
+      `Max session duration: ${info.maxSessionDuration} s (${
+        info.maxSessionDuration / 3600
+      } h)`,
+    );
+  }
+  lines.push("Trust policy:", indent(info.trustPolicy, "  "));
+  lines.push(`Managed policies (${info.attachedPolicies.length}):`);
+  for (const p of info.attachedPolicies) lines.push(`  - ${p.name}  ${p.arn}`);
+  lines.push(`Inline policies (${info.inlinePolicies.length}):`);
+  for (const p of info.inlinePolicies) {
+    lines.push(`  - ${p.name}:`, indent(p.document, "      "));
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,240 @@
+/**
+ * `aws-cognito-admin policy create-s3-policy` and `create-dynamodb-policy`
+ * through the real entry point against moto: the rendered documents as IAM
+ * stores them, idempotence, `--dry-run`, and argument checks.
+ */
+import assert from "node:assert/strict";
+import {
+  CreateRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
+import { startMoto } from "./support/moto.ts";
+import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
+import { ExitCode } from "../lib/errors.ts";
+import { decodePolicyDocument, policyProblem } from "../lib/policies.ts";
+
+const moto = await startMoto();
+globalThis.addEventListener("unload", () => void moto.stop());
+const iam = new IAMClient({
+  region: "us-east-1",
+  endpoint: moto.endpoint,
+  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+});
+globalThis.addEventListener("unload", () => iam.destroy());
+
+async function cognitoRole(): Promise<string> {
+  const name = `auth-${crypto.randomUUID().slice(0, 8)}`;
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+          Effect: "Allow",
+          Principal: { Federated: "cognito-identity.amazonaws.com" },
+          Action: "sts:AssumeRoleWithWebIdentity",
+        }],
+      }),
+    }),
+  );
+  return name;
+}
+
+async function inlinePolicy(role: string, name: string): Promise<unknown> {
+  const out = await iam.send(
+    new GetRolePolicyCommand({ RoleName: role, PolicyName: name }),
+  );
+  return decodePolicyDocument(out.PolicyDocument);
+}
+
+async function inlineNames(role: string): Promise<string[]> {
+  return (await iam.send(new ListRolePoliciesCommand({ RoleName: role })))
+    .PolicyNames ?? [];
+}
+
+async function withHome(fn: (home: TempHome) => Promise<void>) {
+  const home = await makeTempHome();
+  try {
+    await fn(home);
+  } finally {
+    await home.cleanup();
+  }
+}
+
+Deno.test("create-s3-policy puts whole-bucket access on the role, and a second run changes nothing", async () => {
+  await withHome(async (home) => {
+    const role = await cognitoRole();
+    const args = [
+      "policy",
+      "create-s3-policy",
+      "--bucket-name",
+      "team-data",
+      "--role-name",
+      role,
+      "--yes",
+    ];
+    const env = { ...home.env, ...moto.adminEnv };
+    const first = await runAdmin(args, env);
+    assert.equal(first.code, 0, first.stderr);
+    const doc = await inlinePolicy(role, "S3Access-team-data");
+    assert.equal(policyProblem(doc), undefined);
+    assert.deepEqual(doc, {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ListBucket",
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: "arn:aws:s3:::team-data",
+        },
+        {
+          Sid: "ReadWriteObjects",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          Resource: "arn:aws:s3:::team-data/*",
+        },
+      ],
+    });
+    const second = await runAdmin(args, env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /No changes/);
+    assert.deepEqual(await inlineNames(role), ["S3Access-team-data"]);
+  });
+});
+
+Deno.test("create-s3-policy --user-specific limits each identity to its own ${cognito-identity.amazonaws.com:sub}/ prefix, with no warning on a Cognito role", async () => {
+  await withHome(async (home) => {
+    const role = await cognitoRole();
+    const args = [
+      "policy",
+      "create-s3-policy",
+      "--bucket-name",
+      "team-data",
+      "--user-specific",
+      "--role-name",
+      role,
+      "--yes",
+    ];
+    const env = { ...home.env, ...moto.adminEnv };
+    const first = await runAdmin(args, env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stdout, /Warning/);
+    const doc = await inlinePolicy(role, "S3Access-team-data") as {
+      Statement: { Resource: string; Condition?: unknown }[];
+    };
+    assert.equal(
+      doc.Statement[0].Resource,
+      "arn:aws:s3:::team-data/${cognito-identity.amazonaws.com:sub}/*",
+    );
+    assert.deepEqual(doc.Statement[1].Condition, {
+      StringLike: {
+        "s3:prefix": [
+          "${cognito-identity.amazonaws.com:sub}/",
+          "${cognito-identity.amazonaws.com:sub}/*",
+        ],
+      },
+    });
+    assert.ok(!JSON.stringify(doc).includes("{{"), "no unfilled placeholder");
+    const second = await runAdmin(args, env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /No changes/);
+
+    // Switching to whole-bucket access replaces the same policy.
+    const whole = await runAdmin(
+      args.filter((a) => a !== "--user-specific"),
+      env,
+    );
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.match(whole.stdout, /\(replaces the policy\)/);
+    assert.deepEqual(await inlineNames(role), ["S3Access-team-data"]);
+  });
+});
+
+Deno.test("create-dynamodb-policy names the table by the caller's account and the region given, with LeadingKeys isolation, idempotently", async () => {
+  await withHome(async (home) => {
+    const role = await cognitoRole();
+    const args = [
+      "policy",
+      "create-dynamodb-policy",
+      "--table-name",
+      "Notes",
+      "--region",
+      "eu-west-2",
+      "--role-name",
+      role,
+      "--yes",
+    ];
+    const env = { ...home.env, ...moto.adminEnv };
+    const first = await runAdmin(args, env);
+    assert.equal(first.code, 0, first.stderr);
+    const doc = await inlinePolicy(role, "DynamoDBAccess-Notes") as {
+      Statement: { Resource: string[]; Condition: unknown; Action: string[] }[];
+    };
+    assert.deepEqual(doc.Statement[0].Resource, [
+      "arn:aws:dynamodb:eu-west-2:123456789012:table/Notes",
+      "arn:aws:dynamodb:eu-west-2:123456789012:table/Notes/index/*",
+    ]);
+    assert.deepEqual(doc.Statement[0].Condition, {
+      "ForAllValues:StringEquals": {
+        "dynamodb:LeadingKeys": ["${cognito-identity.amazonaws.com:sub}"],
+      },
+    });
+    assert.ok(doc.Statement[0].Action.includes("dynamodb:Query"));
+    const second = await runAdmin(args, env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /No changes/);
+    assert.deepEqual(await inlineNames(role), ["DynamoDBAccess-Notes"]);
+  });
+});
+
+Deno.test("create-dynamodb-policy --dry-run shows the rendered document and puts nothing", async () => {
+  await withHome(async (home) => {
+    const role = await cognitoRole();
+    const run = await runAdmin([
+      "policy",
+      "create-dynamodb-policy",
+      "--table-name",
+      "Notes",
+      "--role-name",
+      role,
+      "--policy-name",
+      "Mine",
+      "--dry-run",
+    ], { ...home.env, ...moto.adminEnv });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /"arn:aws:dynamodb:us-east-1:123456789012:table\/Notes"/,
+    );
+    assert.match(run.stdout, /role .*, inline policy Mine/);
+    assert.deepEqual(await inlineNames(role), []);
+  });
+});
+
+Deno.test("policy commands refuse malformed bucket and table names with exit 2 before any AWS call", async () => {
+  await withHome(async (home) => {
+    const env = { ...home.env, AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
+    const bucket = await runAdmin([
+      "policy",
+      "create-s3-policy",
+      "--bucket-name",
+      "Bad_Bucket",
+      "--role-name",
+      "r",
+    ], env);
+    assert.equal(bucket.code, ExitCode.usage, bucket.stderr);
+    assert.match(bucket.stderr, /S3 bucket name/);
+    const table = await runAdmin([
+      "policy",
+      "create-dynamodb-policy",
+      "--table-name",
+      "a b",
+      "--role-name",
+      "r",
+    ], env);
+    assert.equal(table.code, ExitCode.usage, table.stderr);
+    assert.match(table.stderr, /DynamoDB table name/);
+  });
+});
