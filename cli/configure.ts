@@ -50,10 +50,11 @@ export async function configureCommand(
       configPath: path,
       configFileFound: existing !== undefined,
     }).values;
-    next = {};
+    // Settings not asked about (e.g. a client secret) stay as they are.
     for (const [name, question] of QUESTIONS) {
       const answer = (await prompter.text(question, current[name])).trim();
       if (answer) next[name] = answer;
+      else delete next[name];
     }
   } else {
     throw new InputRequiredError(
