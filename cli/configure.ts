@@ -40,7 +40,7 @@ export async function configureCommand(
   const path = configFilePath(env);
   const existing = await loadConfigFile(path);
   const given = Object.values(flags).some((v) => v !== undefined);
-  let next: Settings = { ...existing?.settings };
+  const next: Settings = { ...existing?.settings };
   if (given) {
     for (const [name] of QUESTIONS) {
       if (flags[name] !== undefined) next[name] = flags[name];

@@ -9,14 +9,25 @@ import {
   type Settings,
   validateSettings,
 } from "../lib/config.ts";
-import { describeExpiry } from "../lib/credentials.ts";
-import { InputRequiredError } from "../lib/errors.ts";
-import { login } from "../lib/login.ts";
+import { credentialsJson, envExports } from "../lib/credential_output.ts";
+import {
+  describeExpiry,
+  type TemporaryCredentials,
+} from "../lib/credentials.ts";
+import { ConfigError, InputRequiredError } from "../lib/errors.ts";
+import { login, reusableSession } from "../lib/login.ts";
+import { proxyTimeoutFromEnv } from "../lib/proxy.ts";
+import {
+  type CredentialFlow,
+  refreshWindowSeconds,
+} from "../lib/session_cache.ts";
 import {
   type Prompter,
   readAllStdin,
   terminalPrompter,
 } from "../lib/terminal.ts";
+import type { AuthFlow, MfaKind } from "../lib/user_pool.ts";
+import { askMfaCode, askNewPassword } from "./_prompts.ts";
 import { out } from "./run.ts";
 
 /** The options of `login`, as commander gives them. */
@@ -35,12 +46,27 @@ export interface LoginFlags extends Settings {
   passwordStdin?: boolean;
   /** `--new-password-stdin`. */
   newPasswordStdin?: boolean;
+  /** `--auth-flow`: password (USER_PASSWORD_AUTH) or srp (USER_SRP_AUTH). */
+  authFlow?: AuthFlow;
+  /** `--mfa-code`. */
+  mfaCode?: string;
+  /** `--flow`: enhanced (default) or classic. */
+  flow?: CredentialFlow;
+  /** `--role-arn`: the classic flow's role. */
+  roleArn?: string;
+  /** `--format`: print instead of writing the AWS files. */
+  format?: "env" | "json";
+  /** `--force`: sign in even when the cached credentials are still good. */
+  force?: boolean;
+  /** `--refresh-window` in seconds. */
+  refreshWindow?: number;
 }
 
 /** Where the password and a new password come from. */
 interface Secrets {
   password: () => Promise<string>;
   newPassword?: () => Promise<string>;
+  mfaCode?: (kind: MfaKind) => Promise<string>;
 }
 
 /**
@@ -86,19 +112,28 @@ function secretSources(
     const value = env.COGNITO_NEW_PASSWORD;
     newPassword = () => Promise.resolve(value);
   } else if (prompter) {
-    newPassword = async () => {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const first = await prompter.secret(
-          "Cognito requires a new password. New password",
-        );
-        const second = await prompter.secret("Repeat the new password");
-        if (first && first === second) return first;
-        out.warn("The two entries differ or are empty; try again.");
-      }
-      throw new InputRequiredError("No matching new password after 3 tries.");
-    };
+    newPassword = askNewPassword(prompter);
   }
-  return { password, newPassword };
+
+  let mfaCode: ((kind: MfaKind) => Promise<string>) | undefined;
+  if (flags.mfaCode) {
+    const code = flags.mfaCode;
+    mfaCode = () => Promise.resolve(code);
+  } else if (prompter) mfaCode = askMfaCode(prompter);
+  return { password, newPassword, mfaCode };
+}
+
+/** Prints credentials in the `--format` asked for, on stdout. */
+function printCredentials(
+  format: "env" | "json",
+  credentials: TemporaryCredentials,
+  region: string,
+): void {
+  out.data(
+    format === "env"
+      ? envExports(credentials, region)
+      : credentialsJson(credentials, region),
+  );
 }
 
 /** Runs `login` with the given flags. */
@@ -107,21 +142,61 @@ export async function loginCommand(
   env: Record<string, string | undefined> = Deno.env.toObject(),
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
+  const flow = flags.flow ?? "enhanced";
   const resolved = await loadSettings({
     userPoolId: flags.userPoolId,
     clientId: flags.clientId,
     identityPoolId: flags.identityPoolId,
     region: flags.region,
     lambdaFunctionName: flags.lambdaFunctionName,
+    classicRoleArn: flags.roleArn,
   }, env);
+  if (flow === "classic" && resolved.values.classicRoleArn === undefined) {
+    throw new ConfigError(
+      "The classic flow needs the role to assume: give it with --role-arn, " +
+        "COGNITO_CLASSIC_ROLE_ARN or classic_role_arn in " +
+        `${resolved.configPath}.`,
+    );
+  }
   const settings = validateSettings(resolved, [
     "userPoolId",
     "clientId",
     "identityPoolId",
     "region",
   ]);
+  const windowSeconds = refreshWindowSeconds(flags.refreshWindow, env);
+  // A malformed COGNITO_PROXY_TIMEOUT_MS fails here, before signing in.
+  proxyTimeoutFromEnv(env);
+  const writeFiles = flags.format === undefined;
+  const now = () => new Date();
 
   let username = flags.username ?? env.COGNITO_USERNAME;
+  if (!flags.force) {
+    const cached = await reusableSession({
+      settings,
+      profile: flags.profile,
+      username,
+      flow,
+      windowSeconds,
+      writeFiles,
+      env,
+      now: now(),
+    });
+    if (cached) {
+      out.info(
+        `Profile ${flags.profile} still has credentials of ` +
+          `${cached.username} valid for more than ${windowSeconds} s ` +
+          `(expires ${
+            describeExpiry(cached.credentials.expiration, now())
+          }): not signing in again. Use --force to sign in anyway.`,
+      );
+      if (flags.format) {
+        printCredentials(flags.format, cached.credentials, cached.region);
+      }
+      return;
+    }
+  }
+
   if (!username) {
     if (!prompter) {
       throw new InputRequiredError(
@@ -133,26 +208,45 @@ export async function loginCommand(
   }
   const secrets = secretSources(flags, env, prompter);
 
-  const now = () => new Date();
   const result = await login({
     settings,
     username,
     password: secrets.password,
     newPassword: secrets.newPassword,
+    mfaCode: secrets.mfaCode,
+    authFlow: flags.authFlow,
+    flow,
     profile: flags.profile,
     useProxy: flags.lambdaProxy,
     durationHours: flags.duration,
     requireProxy: flags.requireProxy,
+    writeFiles,
     env,
     now,
     reporter: { step: out.info, warn: out.warn },
   });
-  const kind = result.source === "proxy"
-    ? "proxy credentials"
-    : "Identity Pool credentials";
+  const kind = {
+    "proxy": "proxy credentials",
+    "identity-pool": "Identity Pool credentials",
+    "classic": "role credentials (classic flow)",
+  }[result.source];
+  const expires = describeExpiry(result.credentials.expiration, now());
+  if (flags.format) {
+    printCredentials(flags.format, result.credentials, settings.region);
+    out.info(`Printed ${kind} (expires ${expires}).`);
+    return;
+  }
+  if (result.usesCredentialProcess) {
+    out.info(
+      `Saved the sign-in for profile ${result.profile}, which gets ` +
+        `${kind} through credential_process (expires ${expires}); the ` +
+        `credentials file was left alone.`,
+    );
+    return;
+  }
   out.info(
     `Wrote ${kind} to profile ${result.profile} in ${result.credentialsFile} ` +
-      `(expires ${describeExpiry(result.credentials.expiration, now())}).`,
+      `(expires ${expires}).`,
   );
   if (result.profile !== "default") {
     out.info(

@@ -19,14 +19,18 @@ import {
 } from "../lib/config.ts";
 import { describeExpiry } from "../lib/credentials.ts";
 import { CliError, ConfigError } from "../lib/errors.ts";
+import { readSession, sessionFilePath } from "../lib/session_cache.ts";
 import { out } from "./run.ts";
 
-const ROWS: [SettingName, string, boolean][] = [
+/** Each setting shown: its name, its file key, and how it is shown. */
+const ROWS: [SettingName, string, boolean | "secret"][] = [
   ["userPoolId", "user_pool_id", true],
   ["clientId", "client_id", true],
   ["identityPoolId", "identity_pool_id", true],
   ["region", "region", false],
   ["lambdaFunctionName", "lambda_function_name", false],
+  ["clientSecret", "client_secret", "secret"],
+  ["classicRoleArn", "classic_role_arn", false],
 ];
 
 /**
@@ -47,6 +51,8 @@ export async function statusCommand(
     const source = resolved.sources[name];
     const shown = value === undefined
       ? "(not set)"
+      : masked === "secret"
+      ? "(set, hidden)"
       : masked
       ? maskId(value)
       : value;
@@ -70,6 +76,7 @@ export async function statusCommand(
   const credentialsFile = credentialsFilePath(env);
   lines.push(`Credentials file:  ${credentialsFile}`);
   lines.push(`Profile ${profile}: ${await describeProfile(profile, env, now)}`);
+  lines.push(...await describeCredentialProcess(profile, env, now));
   out.data(lines.join("\n"));
 
   try {
@@ -106,4 +113,44 @@ async function describeProfile(
     if (error instanceof CliError) return `cannot tell: ${error.message}`;
     throw error;
   }
+}
+
+/**
+ * The profile's `credential_process` line in the AWS config file and its
+ * saved sign-in (what `credential-process` and `exec` use), never a secret.
+ */
+async function describeCredentialProcess(
+  profile: string,
+  env: Record<string, string | undefined>,
+  now: () => Date,
+): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    const config = await readProfile("config", profile, env);
+    lines.push(
+      `  credential_process: ${
+        config?.credential_process ??
+          `(not set; aws-cognito-auth setup-profile --profile ${profile})`
+      }`,
+    );
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    lines.push(`  credential_process: cannot tell: ${error.message}`);
+  }
+  const session = await readSession(env, profile);
+  if (!session) {
+    lines.push("  saved sign-in: none (login --profile saves one)");
+    return lines;
+  }
+  const expiry = session.credentials.expiration;
+  lines.push(
+    `  saved sign-in: ${session.username}, ${
+      session.flow === "classic" ? "classic flow, " : ""
+    }credentials ${expiry <= now() ? "expired at" : "valid, expire"} ${
+      describeExpiry(expiry, now())
+    }, ${session.refreshToken ? "refresh token saved" : "no refresh token"} (${
+      sessionFilePath(env, profile)
+    })`,
+  );
+  return lines;
 }

@@ -84,6 +84,42 @@ export function configFilePath(env?: Env): string {
   return filePath(env, "AWS_CONFIG_FILE", "config");
 }
 
+/**
+ * Checks that the home folder exists when the shared files are found through
+ * it (`AWS_SHARED_CREDENTIALS_FILE` or `AWS_CONFIG_FILE` unset or starting
+ * with `~/`). A `HOME` that points nowhere is a broken environment: writing
+ * would create a home folder, so `login` stops before signing in instead.
+ * Reads `Deno.env` when `env` is not given.
+ *
+ * Throws {@linkcode CredentialsFileError} when no home folder is set, or it
+ * does not exist or is not a folder.
+ */
+export async function checkHomeFolder(env?: Env): Promise<void> {
+  const viaHome = ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"].some(
+    (name) => {
+      const value = envGet(env, name);
+      return value === undefined || /^~[\/\\]/.test(value);
+    },
+  );
+  if (!viaHome) return;
+  const home = homeDir(env);
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(home);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return; // reported on write
+  }
+  if (!info?.isDirectory) {
+    throw new CredentialsFileError(
+      `Your home folder ${home} ${
+        info ? "is not a folder" : "does not exist"
+      }, so there is no ~/.aws to write to. Set HOME to your home folder, ` +
+        "or set AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE to the " +
+        "files to use.",
+    );
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Names and values we can write safely
 
@@ -650,18 +686,35 @@ async function lockIsStale(
   }
 }
 
-/** Moves a stale lock out of the way without stealing a fresh one. */
-async function breakStaleLock(lockPath: string, seen: string): Promise<void> {
+/** Says why a lock was judged stale, for the message after taking it over. */
+function describeStaleLock(lockPath: string, text: string, now: number) {
+  const info = parseLock(text);
+  if (info && now - info.time <= LOCK_STALE_MS) {
+    return `Took over the lock file ${lockPath}: the process that held it ` +
+      `(pid ${info.pid}) is no longer running.`;
+  }
+  return `Took over the lock file ${lockPath}: it was left behind more than ` +
+    `${LOCK_STALE_MS / 1000} s ago and never released.`;
+}
+
+/**
+ * Moves a stale lock out of the way without stealing a fresh one. Returns
+ * whether it removed the stale lock (false when someone else did first).
+ */
+async function breakStaleLock(
+  lockPath: string,
+  seen: string,
+): Promise<boolean> {
   const aside = `${lockPath}.${randomHex()}.stale`;
   try {
     await Deno.rename(lockPath, aside);
   } catch {
-    return; // someone else broke it first
+    return false; // someone else broke it first
   }
   const moved = await Deno.readTextFile(aside).catch(() => "");
   if (moved === seen || await lockIsStale(aside, moved, Date.now())) {
     await Deno.remove(aside).catch(() => {});
-    return;
+    return true;
   }
   // We moved a lock someone took in the meantime: put it back.
   try {
@@ -670,12 +723,20 @@ async function breakStaleLock(lockPath: string, seen: string): Promise<void> {
     // Its place is taken again; nothing better to do than drop it.
   }
   await Deno.remove(aside).catch(() => {});
+  return false;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Takes `<target>.lock` (O_EXCL); returns what to check before removing. */
-async function acquireLock(lockPath: string, target: string): Promise<string> {
+/**
+ * Takes `<target>.lock` (O_EXCL); returns what to check before removing.
+ * `onStaleLock` hears about a stale lock that was taken over.
+ */
+async function acquireLock(
+  lockPath: string,
+  target: string,
+  onStaleLock?: (message: string) => void,
+): Promise<string> {
   const started = Date.now();
   let delay = 5;
   while (true) {
@@ -694,17 +755,26 @@ async function acquireLock(lockPath: string, target: string): Promise<string> {
         mode: FILE_MODE,
       });
       try {
-        await file.write(new TextEncoder().encode(mine));
-      } finally {
+        const bytes = new TextEncoder().encode(mine);
+        let written = 0;
+        while (written < bytes.length) {
+          written += await file.write(bytes.subarray(written));
+        }
+      } catch (error) {
+        // A lock file we could not fill in (disk full) would look like a
+        // fresh lock to the next writer for 30 s: remove it.
         file.close();
+        await Deno.remove(lockPath).catch(() => {});
+        throw error;
       }
+      file.close();
       return mine;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) {
         const reason = (error as Error).message;
         throw new CredentialsFileError(
-          `Cannot create the lock file ${lockPath}: ${reason}. Check that ` +
-            `you may write to ${dirname(lockPath)}.`,
+          `Cannot create the lock file ${lockPath}: ${reason}. ` +
+            writeFailureHint(error, dirname(lockPath)),
           { cause: error },
         );
       }
@@ -717,7 +787,9 @@ async function acquireLock(lockPath: string, target: string): Promise<string> {
       if (error instanceof Deno.errors.NotFound) continue;
     }
     if (seen !== undefined && await lockIsStale(lockPath, seen, Date.now())) {
-      await breakStaleLock(lockPath, seen);
+      if (await breakStaleLock(lockPath, seen)) {
+        onStaleLock?.(describeStaleLock(lockPath, seen, Date.now()));
+      }
       continue;
     }
     if (Date.now() - started > LOCK_TIMEOUT_MS) {
@@ -739,6 +811,38 @@ async function releaseLock(lockPath: string, mine: string): Promise<void> {
   if (current === mine) await Deno.remove(lockPath).catch(() => {});
 }
 
+/** Options of {@linkcode updateProfileFile}. */
+export interface UpdateProfileOptions {
+  /**
+   * Remove the section (as {@linkcode removeIniSection} does) when no key is
+   * left in it after the edit: what `logout` wants.
+   */
+  dropEmptySection?: boolean;
+  /**
+   * Hears a one-line message when a stale lock (its process died, or it is
+   * older than 30 s) was taken over, so the CLI can say so.
+   */
+  onStaleLock?: (message: string) => void;
+}
+
+/**
+ * Whether a section of an INI text holds at least one key (in any of its
+ * copies). Throws {@linkcode CredentialsFileError} when the text cannot be
+ * parsed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sectionHasKeys } from "./aws_files.ts";
+ * assert.equal(sectionHasKeys("[a]\n# note\n[b]\nx = 1\n", "a"), false);
+ * assert.equal(sectionHasKeys("[a]\n# note\n[b]\nx = 1\n", "b"), true);
+ * ```
+ */
+export function sectionHasKeys(text: string, section: string): boolean {
+  const { blocks } = parseIni(splitBom(text)[1]);
+  return blocks.some((b) => b.name === section && b.keys.length > 0);
+}
+
 /**
  * Atomically updates one section of an AWS credentials or config file, as
  * {@linkcode editIniText} describes (set keys, remove others, keep every
@@ -751,6 +855,8 @@ async function releaseLock(lockPath: string, mine: string): Promise<void> {
  * an existing file keeps its mode narrowed to at most 0600. A symlink stays a
  * symlink: its target is replaced. A lock older than 30 s or held by a dead
  * process is taken over; waiting more than about 10 s for it fails.
+ *
+ * With `options.dropEmptySection`, a section left without keys is removed.
  *
  * Throws {@linkcode CredentialsFileError} (never naming a value) when the
  * file cannot be parsed, read, locked or written; the file is then left as it
@@ -770,6 +876,7 @@ export async function updateProfileFile(
   section: string,
   set: Record<string, string>,
   remove?: string[],
+  options: UpdateProfileOptions = {},
 ): Promise<void> {
   try {
     // Check names and values before touching the disk.
@@ -787,7 +894,7 @@ export async function updateProfileFile(
     const dir = dirname(target);
     await Deno.mkdir(dir, { recursive: true, mode: DIR_MODE });
     const lockPath = `${target}.lock`;
-    const lock = await acquireLock(lockPath, target);
+    const lock = await acquireLock(lockPath, target, options.onStaleLock);
     try {
       let before: Uint8Array | undefined;
       let info: Deno.FileInfo | undefined;
@@ -809,7 +916,10 @@ export async function updateProfileFile(
           { cause: error },
         );
       }
-      const after = editIniText(text, section, set, remove);
+      let after = editIniText(text, section, set, remove);
+      if (options.dropEmptySection && !sectionHasKeys(after, section)) {
+        after = removeIniSection(after, section);
+      }
       // Never widen: keep the file at most 0600 (narrower if it was).
       const oldMode = info?.mode ?? null;
       const mode = oldMode === null
@@ -828,9 +938,25 @@ export async function updateProfileFile(
       throw new CredentialsFileError(message, { cause: error });
     }
     throw new CredentialsFileError(
-      `Cannot update ${path}: ${(error as Error)?.message ?? error}. Check ` +
-        "that the folder exists and you may write to it.",
+      `Cannot update ${path}: ${(error as Error)?.message ?? error}. ` +
+        writeFailureHint(error, "the folder"),
       { cause: error },
     );
   }
+}
+
+/** What to do about an error from writing into `folder`. */
+function writeFailureHint(error: unknown, folder: string): string {
+  const message = String((error as Error)?.message ?? "");
+  if (
+    /os error (28|27|122)\b|No space left|File too large|quota/i.test(message)
+  ) {
+    return "The disk is full (or a size limit was reached): free some space " +
+      "and try again.";
+  }
+  if (/os error 30\b|Read-only file system/i.test(message)) {
+    return `${folder} is on a read-only file system: set ` +
+      "AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE to writable files.";
+  }
+  return `Check that ${folder} exists and that you may write to it.`;
 }

@@ -1,11 +1,11 @@
 /**
  * The tool's own cache folder and what it remembers between runs: for now the
  * Identity Pool identity id of each user, so a repeat login skips `GetId`.
- * Files here are mode 0600 in a 0700 folder.
+ * Files here are mode 0600 in a 0700 folder. Sessions (what
+ * `credential-process` reuses) live next to it, in `session_cache.ts`.
  *
  * @module
  */
-import { writeFileAtomic } from "./atomic_file.ts";
 
 /**
  * The cache folder: `$XDG_CACHE_HOME/cognito-authoriser`, else
@@ -72,6 +72,8 @@ export async function writeCachedIdentityId(
   if (data[keyOf(key)] === identityId) return true;
   data[keyOf(key)] = identityId;
   try {
+    // Loaded here so that reading the cache stays as light as it can be.
+    const { writeFileAtomic } = await import("./atomic_file.ts");
     await writeFileAtomic(path, JSON.stringify(data, null, 2) + "\n");
     return true;
   } catch {

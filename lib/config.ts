@@ -33,6 +33,14 @@ export interface Settings {
    * source `"default"`).
    */
   lambdaFunctionName?: string;
+  /**
+   * The app client's secret, for clients that have one (`client_secret` in
+   * the file, `COGNITO_CLIENT_SECRET`; no flag, so it stays out of shell
+   * history). Never shown in messages.
+   */
+  clientSecret?: string;
+  /** The role `login --flow classic` assumes (`classic_role_arn`). */
+  classicRoleArn?: string;
 }
 
 /** The name of one setting. */
@@ -136,6 +144,26 @@ const SPECS: Record<SettingName, SettingSpec> = {
     maxLength: 140,
     expected:
       "a function name, partial ARN or ARN (letters, digits, '-', '_', '.'), at most 140 characters, e.g. cognito-credential-proxy",
+  },
+  clientSecret: {
+    label: "client secret",
+    flag: "(no flag: set COGNITO_CLIENT_SECRET)",
+    env: ["COGNITO_CLIENT_SECRET"],
+    fileKey: "client_secret",
+    pattern: /^[\x21-\x7e]+$/,
+    maxLength: 128,
+    expected: "printable characters with no spaces, at most 128 characters",
+    secret: true,
+  },
+  classicRoleArn: {
+    label: "classic flow role ARN",
+    flag: "--role-arn",
+    env: ["COGNITO_CLASSIC_ROLE_ARN"],
+    fileKey: "classic_role_arn",
+    pattern: /^arn:[\w+=\/,.@-]+:iam::\d{12}:role\/[\w+=\/,.@-]+$/,
+    maxLength: 2048,
+    expected:
+      "an IAM role ARN, e.g. arn:aws:iam::123456789012:role/CognitoClassicRole",
   },
 };
 

@@ -17,8 +17,11 @@ export interface TemporaryCredentials {
   expiration: Date;
 }
 
-/** Where a set of credentials came from. */
-export type CredentialsSource = "identity-pool" | "proxy";
+/**
+ * Where a set of credentials came from: the Identity Pool (enhanced flow),
+ * the credential proxy, or sts:AssumeRoleWithWebIdentity (classic flow).
+ */
+export type CredentialsSource = "identity-pool" | "proxy" | "classic";
 
 /**
  * The key/value pairs written into a shared credentials file profile.

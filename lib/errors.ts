@@ -57,6 +57,13 @@ export const ExitCode = {
    * again with the password.
    */
   sessionExpired: 19,
+  /**
+   * `exec`: the command was found but could not be run (not executable,
+   * permission denied), as a shell's 126.
+   */
+  commandNotExecutable: 126,
+  /** `exec`: the command was not found, as a shell's 127. */
+  commandNotFound: 127,
 } as const;
 
 /** One of the values of {@linkcode ExitCode}. */
@@ -147,6 +154,21 @@ export class ProxyError extends CliError {
   }
 }
 
+/**
+ * There is no saved sign-in for a profile, or its refresh token has expired
+ * or was revoked, and no terminal to ask for the password: the user must run
+ * `login` again (exit `sessionExpired`).
+ */
+export class SessionExpiredError extends CliError {
+  /** Creates a session-expired error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.sessionExpired, options);
+  }
+}
+
+/** `exec` could not start the command (exit 126 or 127, as a shell). */
+export class CommandError extends CliError {}
+
 /** AWS denied a request: a permission is missing or the credentials are bad. */
 export class AwsPermissionError extends CliError {
   /** Creates a permission error. */
@@ -208,4 +230,54 @@ export function isNetworkFailure(error: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** Error names AWS gives throttling and failures of its own. */
+const TRANSIENT_NAMES = new Set([
+  "TooManyRequestsException",
+  "ThrottlingException",
+  "Throttling",
+  "ThrottledException",
+  "RequestLimitExceeded",
+  "InternalErrorException",
+  "InternalServerError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+]);
+
+/**
+ * Tells whether an error thrown by the AWS SDK is one its retries exist for:
+ * throttling, or a 5xx answer. When such an error still reaches the caller,
+ * the service stayed busy or failing through every attempt the SDK made
+ * (`AWS_MAX_ATTEMPTS`, default 3).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isTransientFailure } from "./errors.ts";
+ * assert.ok(isTransientFailure({ name: "TooManyRequestsException" }));
+ * assert.ok(isTransientFailure({ name: "X", $metadata: { httpStatusCode: 503 } }));
+ * assert.ok(!isTransientFailure({ name: "NotAuthorizedException" }));
+ * ```
+ */
+export function isTransientFailure(error: unknown): boolean {
+  const e = error as {
+    name?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  if (typeof e?.name === "string" && TRANSIENT_NAMES.has(e.name)) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  return typeof status === "number" && status >= 500;
+}
+
+/**
+ * An AWS error's name (`TooManyRequestsException`) when it is a plain
+ * identifier, else "error": safe to put in a message.
+ */
+export function errorName(error: unknown): string {
+  const name = (error as { name?: unknown })?.name;
+  return typeof name === "string" && /^[\w.]{1,64}$/.test(name)
+    ? name
+    : "error";
 }

@@ -7,9 +7,11 @@
  */
 import type { TemporaryCredentials } from "./credentials.ts";
 import {
+  errorName,
   ExitCode,
   IdentityPoolError,
   isNetworkFailure,
+  isTransientFailure,
   NetworkError,
   ResourceNotFoundError,
 } from "./errors.ts";
@@ -136,6 +138,15 @@ function identityFailure(
     return new NetworkError(
       `Could not reach the Cognito Identity service in ${region}. Check the ` +
         `network connection (and AWS_ENDPOINT_URL if you set one).`,
+      { cause: error },
+    );
+  }
+  if (isTransientFailure(error)) {
+    return new NetworkError(
+      `The Cognito Identity service in ${region} is busy or failing (${
+        errorName(error)
+      }), even after retrying. Try again in a moment; AWS_MAX_ATTEMPTS and ` +
+        `AWS_RETRY_MODE tune the retries.`,
       { cause: error },
     );
   }

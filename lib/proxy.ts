@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { isNetworkFailure, ProxyError } from "./errors.ts";
+import { ConfigError, isNetworkFailure, ProxyError } from "./errors.ts";
 
 /** Options of {@linkcode invokeCredentialProxy}. */
 export interface InvokeProxyOptions {
@@ -49,6 +49,41 @@ export interface ProxyCredentials {
 
 /** Default time limit of one proxy call. */
 export const DEFAULT_PROXY_TIMEOUT_MS = 60_000;
+
+/** The largest `COGNITO_PROXY_TIMEOUT_MS` accepted (one hour). */
+const MAX_PROXY_TIMEOUT_MS = 3_600_000;
+
+/**
+ * The proxy call's time limit from `COGNITO_PROXY_TIMEOUT_MS` (whole
+ * milliseconds, 1 to 3600000); `undefined` when it is unset or empty, which
+ * means {@linkcode DEFAULT_PROXY_TIMEOUT_MS}.
+ *
+ * Throws {@linkcode ConfigError} when the value is not such a number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { proxyTimeoutFromEnv } from "./proxy.ts";
+ * assert.equal(proxyTimeoutFromEnv({ COGNITO_PROXY_TIMEOUT_MS: "5000" }), 5000);
+ * assert.equal(proxyTimeoutFromEnv({}), undefined);
+ * ```
+ */
+export function proxyTimeoutFromEnv(
+  env: Record<string, string | undefined>,
+): number | undefined {
+  const raw = env.COGNITO_PROXY_TIMEOUT_MS?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_PROXY_TIMEOUT_MS) {
+    throw new ConfigError(
+      `COGNITO_PROXY_TIMEOUT_MS must be a whole number of milliseconds from ` +
+        `1 to ${MAX_PROXY_TIMEOUT_MS}, not ${
+          JSON.stringify(raw.slice(0, 40))
+        }.`,
+    );
+  }
+  return value;
+}
 
 /**
  * Invokes the credential proxy and returns the credentials it issued.

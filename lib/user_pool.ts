@@ -19,8 +19,10 @@ import type {
 import {
   ChallengeError,
   ConfigError,
+  errorName,
   ExitCode,
   isNetworkFailure,
+  isTransientFailure,
   NetworkError,
   ResourceNotFoundError,
   SignInError,
@@ -481,6 +483,15 @@ function signInFailure(error: unknown, context: FailureContext): Error {
     return new NetworkError(
       `Could not reach Cognito in ${region} while ${doing}. Check the ` +
         `network connection (and AWS_ENDPOINT_URL if you set one).`,
+      { cause: error },
+    );
+  }
+  if (isTransientFailure(error)) {
+    return new NetworkError(
+      `Cognito in ${region} is busy or failing (${
+        errorName(error)
+      }) while ${doing}, even after retrying. Try again in a moment; ` +
+        `AWS_MAX_ATTEMPTS and AWS_RETRY_MODE tune the retries.`,
       { cause: error },
     );
   }

@@ -5,7 +5,7 @@
  * always there.
  */
 import assert from "node:assert/strict";
-import { buildAuthProgram } from "../auth.ts";
+import { buildAuthProgram } from "../cli/auth_program.ts";
 import { buildAdminProgram } from "../admin.ts";
 import {
   completionScript,
@@ -122,7 +122,18 @@ Deno.test("bash: completing `logi` gives `login`", async () => {
 
 Deno.test("bash: commands, options, option values, arguments and `help` complete per command", async () => {
   const cases: [string[], string[]][] = [
-    [[""], ["configure", "status", "login", "completions", "help"]],
+    [[""], [
+      "configure",
+      "status",
+      "login",
+      "credential-process",
+      "setup-profile",
+      "exec",
+      "logout",
+      "completions",
+      "help",
+    ]],
+    [["login", "--format", ""], ["env", "json"]],
     [["--debug", "st"], ["status"]],
     [["login", "--pro"], ["--profile"]],
     [["login", "-u", "alice", "--no-"], ["--no-lambda-proxy"]],

@@ -573,6 +573,8 @@ const LABELS: Record<SettingName, string> = {
   identityPoolId: "identity pool id",
   region: "region",
   lambdaFunctionName: "Lambda function name",
+  clientSecret: "client secret",
+  classicRoleArn: "classic flow role ARN",
 };
 
 Deno.test("validateSettings rejects malformed values naming the setting, its source, the value and the fix", () => {
@@ -897,4 +899,38 @@ Deno.test("describeSource labels each source", () => {
     describeSource("lambdaFunctionName", "default", path),
     "default",
   );
+});
+
+Deno.test("the client secret and classic role ARN come from the environment or the file, and a malformed secret is reported without its value", () => {
+  const fromFile = resolveSettings(
+    {},
+    {},
+    {
+      clientSecret: "s3cr3t",
+      classicRoleArn: "arn:aws:iam::123456789012:role/Classic",
+    },
+    META,
+  );
+  assert.equal(fromFile.values.clientSecret, "s3cr3t");
+  assert.equal(fromFile.sources.clientSecret, "file");
+  assert.equal(
+    resolveSettings({}, { COGNITO_CLIENT_SECRET: "fromenv" }, {
+      clientSecret: "s3cr3t",
+    }, META).values.clientSecret,
+    "fromenv",
+  );
+  const error = configErrorFrom(() =>
+    validateSettings(
+      resolveSettings(
+        {},
+        { COGNITO_CLIENT_SECRET: "has a space", COGNITO_CLASSIC_ROLE_ARN: "x" },
+        undefined,
+        META,
+      ),
+      [],
+    )
+  );
+  assert.match(error.message, /client secret \(hidden\)/);
+  assert.ok(!error.message.includes("has a space"));
+  assert.match(error.message, /classic flow role ARN "x"/);
 });

@@ -1,0 +1,246 @@
+/**
+ * The command-line parser of `aws-cognito-auth`: every command and option,
+ * each command's module imported only when it runs.
+ *
+ * @module
+ */
+import {
+  Command,
+  InvalidArgumentError,
+  Option,
+  type OptionValues,
+} from "@commander-js/extra-typings";
+import denoJson from "../deno.json" with { type: "json" };
+import { addCompletionsCommand } from "./completions.ts";
+// Each command's module is imported in its action, so that a command loads
+// only what it uses (`credential-process` on a cache hit: the cache alone).
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds > 43200) {
+    throw new InvalidArgumentError(
+      "give a whole number of seconds from 0 to 43200.",
+    );
+  }
+  return seconds;
+}
+
+const REFRESH_WINDOW_HELP =
+  "reuse cached credentials until this many seconds before they expire " +
+  "(default COGNITO_AUTH_REFRESH_WINDOW, else 300)";
+
+function parseHours(value: string): number {
+  const hours = Number(value);
+  if (!/^\d+$/.test(value) || hours < 1 || hours > 12) {
+    throw new InvalidArgumentError(
+      "give a whole number of hours from 1 to 12.",
+    );
+  }
+  return hours;
+}
+
+/** Adds the settings flags shared by several commands. */
+function withSettingsFlags<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  Globals extends OptionValues,
+>(command: Command<Args, Opts, Globals>) {
+  return command
+    .option("--user-pool-id <id>", "Cognito User Pool id (us-east-1_xxxx)")
+    .option("--client-id <id>", "User Pool app client id")
+    .option(
+      "--identity-pool-id <id>",
+      "Cognito Identity Pool id (us-east-1:xxxxxxxx-...)",
+    )
+    .option("--region <region>", "AWS region written into the profile")
+    .option(
+      "--lambda-function-name <name>",
+      "credential proxy function (default cognito-credential-proxy)",
+    );
+}
+
+/** Builds the command-line parser. Exported for tests and completions. */
+export function buildAuthProgram(): Command {
+  const program = new Command("aws-cognito-auth")
+    .description(
+      "Sign in to an AWS Cognito User Pool and get temporary AWS credentials " +
+        "for the AWS CLI and SDKs.",
+    )
+    .version(denoJson.version, "-V, --version", "print the version")
+    .option("--debug", "show the underlying error on failure")
+    .showHelpAfterError("(run with --help for usage)");
+
+  withSettingsFlags(
+    program.command("configure").description(
+      "Save the pool ids and region to the config file (asks on a terminal, " +
+        "or takes them from flags)",
+    ),
+  ).action(async (flags) => {
+    const { configureCommand } = await import("./configure.ts");
+    await configureCommand(flags);
+  });
+
+  withSettingsFlags(
+    program.command("status").description(
+      "Show each setting and where it came from, and the profile's " +
+        "credentials and their expiry",
+    ),
+  )
+    .option("--profile <name>", "AWS profile to report on", "default")
+    .action(async (flags) => {
+      const { statusCommand } = await import("./status.ts");
+      await statusCommand(flags);
+    });
+
+  withSettingsFlags(
+    program.command("login").description(
+      "Sign in and write temporary credentials into an AWS profile",
+    ),
+  )
+    .option("-u, --username <name>", "Cognito user name (asked if omitted)")
+    .option("--profile <name>", "AWS profile to write", "default")
+    .option(
+      "--no-lambda-proxy",
+      "skip the credential proxy; keep the 1-hour Identity Pool credentials",
+    )
+    .option(
+      "--duration <hours>",
+      "hours the proxy credentials last, 1 to 12",
+      parseHours,
+      12,
+    )
+    .option(
+      "--require-proxy",
+      "fail (exit 14) instead of falling back when the proxy fails",
+    )
+    .option(
+      "--password-stdin",
+      "read the password from standard input (first line)",
+    )
+    .option(
+      "--new-password-stdin",
+      "read a new password from standard input, after the password line",
+    )
+    .addOption(
+      new Option(
+        "--auth-flow <flow>",
+        "how the password is proved: password (USER_PASSWORD_AUTH) or srp " +
+          "(USER_SRP_AUTH, the password never leaves the machine)",
+      ).choices(["password", "srp"] as const).default("password" as const),
+    )
+    .option(
+      "--mfa-code <code>",
+      "the MFA code (TOTP or SMS); asked on a terminal when omitted",
+    )
+    .addOption(
+      new Option(
+        "--flow <flow>",
+        "enhanced (Identity Pool, then the proxy) or classic " +
+          "(GetOpenIdToken, then sts:AssumeRoleWithWebIdentity on --role-arn)",
+      ).choices(["enhanced", "classic"] as const).default(
+        "enhanced" as const,
+      ),
+    )
+    .option(
+      "--role-arn <arn>",
+      "the role --flow classic assumes (else COGNITO_CLASSIC_ROLE_ARN or " +
+        "classic_role_arn)",
+    )
+    .addOption(
+      new Option(
+        "--format <format>",
+        "print the credentials as shell exports (env) or JSON instead of " +
+          "writing the AWS files",
+      ).choices(["env", "json"] as const),
+    )
+    .option(
+      "--force",
+      "sign in even when the profile's credentials are still valid",
+    )
+    .option("--refresh-window <seconds>", REFRESH_WINDOW_HELP, parseSeconds)
+    .addHelpText(
+      "after",
+      `
+Password sources, first found wins: --password-stdin, COGNITO_PASSWORD,
+a masked prompt when stdin is a terminal. A new password (when Cognito
+demands one): --new-password-stdin, COGNITO_NEW_PASSWORD, a prompt.
+An app client secret comes from COGNITO_CLIENT_SECRET or client_secret
+in the config file.
+
+Examples:
+  aws-cognito-auth login -u alice
+  aws-cognito-auth login -u alice --profile dev --duration 8
+  aws-cognito-auth login -u alice --auth-flow srp --mfa-code 123456
+  printf '%s\\n' "$PASSWORD" | aws-cognito-auth login -u ci-bot --password-stdin
+  eval "$(aws-cognito-auth login -u ci-bot --format env)"`,
+    )
+    .action(async (flags) => {
+      const { loginCommand } = await import("./login.ts");
+      await loginCommand(flags);
+    });
+
+  program.command("credential-process")
+    .description(
+      "Print the credential_process JSON for a profile (for the AWS CLI and " +
+        "SDKs), from the cache or refreshed with the saved sign-in",
+    )
+    .option("--profile <name>", "the profile whose sign-in to use", "default")
+    .option("--refresh-window <seconds>", REFRESH_WINDOW_HELP, parseSeconds)
+    .action(async (flags) => {
+      const { credentialProcessCommand } = await import(
+        "./credential_process.ts"
+      );
+      await credentialProcessCommand(flags);
+    });
+
+  program.command("setup-profile")
+    .description(
+      "Point an AWS profile at this tool with credential_process in the AWS " +
+        "config file",
+    )
+    .option("--profile <name>", "AWS profile to set up", "default")
+    .option(
+      "--command <line>",
+      "the command line to write instead of the one that runs this tool",
+    )
+    .action(async (flags) => {
+      const { setupProfileCommand } = await import("./setup_profile.ts");
+      await setupProfileCommand(flags);
+    });
+
+  program.command("exec")
+    .description(
+      "Run a command with the profile's credentials in its environment",
+    )
+    .argument("[command...]", "the command and its arguments, after --")
+    .option("--profile <name>", "the profile whose sign-in to use", "default")
+    .option("--refresh-window <seconds>", REFRESH_WINDOW_HELP, parseSeconds)
+    .addHelpText(
+      "after",
+      `
+The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION, and no
+AWS_PROFILE. exec ends with the command's exit code (128+n after signal n).
+
+Example:
+  aws-cognito-auth exec --profile dev -- aws s3 ls`,
+    )
+    .action(async (command, flags) => {
+      const { execCommand } = await import("./exec.ts");
+      await execCommand(command, flags);
+    });
+
+  program.command("logout")
+    .description(
+      "Remove a profile's credentials from the credentials file and its " +
+        "saved sign-in",
+    )
+    .option("--profile <name>", "AWS profile to sign out", "default")
+    .action(async (flags) => {
+      const { logoutCommand } = await import("./logout.ts");
+      await logoutCommand(flags);
+    });
+
+  addCompletionsCommand(program);
+  return program as unknown as Command;
+}

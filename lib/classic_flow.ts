@@ -1,0 +1,242 @@
+/**
+ * The Identity Pool's classic (basic) flow: `GetId`, `GetOpenIdToken`, then
+ * `sts:AssumeRoleWithWebIdentity` on a role you choose, for up to 12 hours
+ * (the role's maximum session duration). No Lambda and no IAM user keys:
+ * all three calls are unsigned, so no AWS credentials of the machine are
+ * used. The Identity Pool must allow the classic flow (`AllowClassicFlow`)
+ * and the role must trust `cognito-identity.amazonaws.com` for this pool
+ * (see the README).
+ *
+ * The AWS SDK clients are imported lazily.
+ *
+ * @module
+ */
+import type { TemporaryCredentials } from "./credentials.ts";
+import {
+  ConfigError,
+  ExitCode,
+  IdentityPoolError,
+  isNetworkFailure,
+  NetworkError,
+  ResourceNotFoundError,
+} from "./errors.ts";
+import { identityPoolRegion, userPoolProviderName } from "./identity_pool.ts";
+
+/** What {@linkcode classicFlowCredentials} needs. */
+export interface ClassicFlowOptions {
+  /** The Identity Pool id. */
+  identityPoolId: string;
+  /** The User Pool that issued the ID token. */
+  userPoolId: string;
+  /** The ID token. Never logged. */
+  idToken: string;
+  /** The role to assume. */
+  roleArn: string;
+  /** How long the credentials should last, 900 to 43200 seconds. */
+  durationSeconds: number;
+  /** The role session name (see {@linkcode roleSessionName}). */
+  sessionName: string;
+  /** An identity id remembered from an earlier sign-in; skips `GetId`. */
+  cachedIdentityId?: string;
+}
+
+/** The result of {@linkcode classicFlowCredentials}. */
+export interface ClassicFlowResult {
+  /** The identity id (store it to skip `GetId` next time). */
+  identityId: string;
+  /** The role's credentials. */
+  credentials: TemporaryCredentials;
+}
+
+/** What an IAM role ARN looks like (the AWS API reference's pattern). */
+const ROLE_ARN = /^arn:[\w+=\/,.@-]+:iam::\d{12}:role\/[\w+=\/,.@-]+$/;
+
+/**
+ * A role session name for a user: `CognitoAuth-<user>`, with characters
+ * STS refuses replaced by `_`, at most 64 characters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { roleSessionName } from "./classic_flow.ts";
+ * assert.equal(roleSessionName("alice@example.com"), "CognitoAuth-alice@example.com");
+ * assert.equal(roleSessionName("a b"), "CognitoAuth-a_b");
+ * ```
+ */
+export function roleSessionName(username: string): string {
+  return `CognitoAuth-${username.replace(/[^\w+=,.@-]/g, "_")}`.slice(0, 64);
+}
+
+/**
+ * Signs in to AWS through the classic flow and returns the role's
+ * credentials. A cached identity id that the pool refuses is replaced by
+ * one fresh `GetId`.
+ *
+ * @example
+ * ```ts ignore
+ * const { credentials } = await classicFlowCredentials({
+ *   identityPoolId, userPoolId, idToken,
+ *   roleArn: "arn:aws:iam::123456789012:role/CognitoClassicRole",
+ *   durationSeconds: 8 * 3600,
+ *   sessionName: roleSessionName("alice"),
+ * });
+ * ```
+ */
+export async function classicFlowCredentials(
+  options: ClassicFlowOptions,
+): Promise<ClassicFlowResult> {
+  if (!ROLE_ARN.test(options.roleArn)) {
+    throw new ConfigError(
+      `The classic flow's role ARN ${
+        JSON.stringify(options.roleArn.slice(0, 100))
+      } is malformed: expected arn:aws:iam::<account>:role/<name>.`,
+    );
+  }
+  const region = identityPoolRegion(options.identityPoolId);
+  const [identitySdk, stsSdk] = await Promise.all([
+    import("@aws-sdk/client-cognito-identity"),
+    import("@aws-sdk/client-sts"),
+  ]);
+  const identity = new identitySdk.CognitoIdentityClient({ region });
+  const sts = new stsSdk.STSClient({ region });
+  const logins = {
+    [userPoolProviderName(options.userPoolId)]: options.idToken,
+  };
+  const openIdToken = async (identityId: string) => {
+    const out = await identity.send(
+      new identitySdk.GetOpenIdTokenCommand({
+        IdentityId: identityId,
+        Logins: logins,
+      }),
+    );
+    if (!out.Token) {
+      throw new IdentityPoolError(
+        "The Identity Pool answered GetOpenIdToken without a token.",
+        ExitCode.identityPool,
+      );
+    }
+    return out.Token;
+  };
+  let doing = "getting an identity";
+  try {
+    let identityId = options.cachedIdentityId;
+    let token: string | undefined;
+    if (identityId) {
+      try {
+        doing = "getting an OpenID token";
+        token = await openIdToken(identityId);
+      } catch (error) {
+        if (isNetworkFailure(error)) throw error;
+        identityId = undefined; // refused: ask for the current id once
+      }
+    }
+    if (!identityId || !token) {
+      doing = "getting an identity";
+      const out = await identity.send(
+        new identitySdk.GetIdCommand({
+          IdentityPoolId: options.identityPoolId,
+          Logins: logins,
+        }),
+      );
+      if (!out.IdentityId) {
+        throw new IdentityPoolError(
+          "The Identity Pool answered GetId without an identity id.",
+          ExitCode.identityPool,
+        );
+      }
+      identityId = out.IdentityId;
+      doing = "getting an OpenID token";
+      token = await openIdToken(identityId);
+    }
+    doing = "assuming the role";
+    const assumed = await sts.send(
+      new stsSdk.AssumeRoleWithWebIdentityCommand({
+        RoleArn: options.roleArn,
+        RoleSessionName: options.sessionName,
+        WebIdentityToken: token,
+        DurationSeconds: options.durationSeconds,
+      }),
+    );
+    const c = assumed.Credentials;
+    if (
+      !c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration
+    ) {
+      throw new IdentityPoolError(
+        "STS answered AssumeRoleWithWebIdentity without complete credentials.",
+        ExitCode.identityPool,
+      );
+    }
+    return {
+      identityId,
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: new Date(c.Expiration),
+      },
+    };
+  } catch (error) {
+    throw classicFailure(error, options, doing);
+  } finally {
+    identity.destroy();
+    sts.destroy();
+  }
+}
+
+function classicFailure(
+  error: unknown,
+  options: ClassicFlowOptions,
+  doing: string,
+): Error {
+  if (error instanceof IdentityPoolError) return error;
+  const region = identityPoolRegion(options.identityPoolId);
+  if (isNetworkFailure(error)) {
+    const service = doing === "assuming the role"
+      ? "AWS STS"
+      : "the Cognito Identity service";
+    return new NetworkError(
+      `Could not reach ${service} in ${region} while ${doing}. Check the ` +
+        `network connection (and AWS_ENDPOINT_URL if you set one).`,
+      { cause: error },
+    );
+  }
+  const name = (error as { name?: string }).name ?? "";
+  const awsMessage = (error as { message?: string }).message ?? "";
+  if (name === "ResourceNotFoundException") {
+    return new ResourceNotFoundError(
+      `The Identity Pool ${options.identityPoolId} does not exist in ` +
+        `${region}: check the settings with \`aws-cognito-auth status\`.`,
+      { cause: error },
+    );
+  }
+  if (doing === "assuming the role") {
+    const hint = name === "AccessDenied" || name === "AccessDeniedException"
+      ? ` The role ${options.roleArn} must trust cognito-identity.amazonaws.com ` +
+        `for this Identity Pool (see the README), and --duration must not ` +
+        `exceed its maximum session duration.`
+      : name === "InvalidIdentityToken"
+      ? " The Identity Pool's OpenID token was refused."
+      : "";
+    return new IdentityPoolError(
+      `STS refused to assume ${options.roleArn} with the Identity Pool's ` +
+        `token: ${name || "error"}: ${awsMessage}${hint}`,
+      ExitCode.identityPool,
+      { cause: error },
+    );
+  }
+  if (/classic flow|basic.*(flow|auth)/i.test(awsMessage)) {
+    return new IdentityPoolError(
+      `The Identity Pool ${options.identityPoolId} does not allow the ` +
+        `classic flow: turn on AllowClassicFlow (Basic authentication in the ` +
+        `console), or sign in without --flow classic.`,
+      ExitCode.identityPool,
+      { cause: error },
+    );
+  }
+  return new IdentityPoolError(
+    `The Identity Pool refused while ${doing}: ${name || "error"}: ` +
+      awsMessage,
+    ExitCode.identityPool,
+    { cause: error },
+  );
+}
