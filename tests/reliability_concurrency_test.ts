@@ -1,0 +1,362 @@
+/**
+ * Concurrent writers and crashed writers, through the real entry point:
+ * 20 `login` processes at once against one hand-written credentials file,
+ * round after round, while a reader parses the file with the AWS SDK's own
+ * parser every few milliseconds; and locks left behind by killed writers.
+ *
+ * Each login gets credentials no other login gets: moto hands every caller
+ * the same fixed Identity Pool keys, so a relay in front of it rewrites each
+ * `GetCredentialsForIdentity` answer to a unique key, secret and token, and
+ * the test checks that every profile holds exactly one issued set, whole.
+ *
+ * The number of rounds is 10; `RELIABILITY_ROUNDS` sets another (it is only
+ * read, never set).
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { makeTempHome, runAuth } from "./support/cli.ts";
+import { createCognitoStack } from "./support/fixtures.ts";
+import { startMoto } from "./support/moto.ts";
+import { startRelay } from "./support/relay.ts";
+import {
+  assertNoStackTrace,
+  HAND_WRITTEN_CREDENTIALS,
+  HAND_WRITTEN_PROFILES,
+  LOGIN_KEYS,
+  sdkCredentialsProfiles,
+} from "./support/reliability.ts";
+
+const WRITERS = 20;
+const ROUNDS = Number(Deno.env.get("RELIABILITY_ROUNDS") ?? "10");
+assert.ok(Number.isInteger(ROUNDS) && ROUNDS > 0, "RELIABILITY_ROUNDS");
+
+const moto = await startMoto();
+globalThis.addEventListener("unload", () => void moto.stop());
+
+/** Every credential set the relay handed out, by access key id. */
+const issued = new Map<string, { secret: string; token: string }>();
+const relay = startRelay(moto.endpoint, (exchange) => {
+  if (
+    exchange.target !== "AWSCognitoIdentityService.GetCredentialsForIdentity"
+  ) {
+    return { kind: "forward" };
+  }
+  return {
+    kind: "forward",
+    rewrite(body) {
+      const n = String(issued.size + 1).padStart(8, "0");
+      const nonce = crypto.randomUUID().replaceAll("-", "");
+      const credentials = {
+        AccessKeyId: `ASIARELAY${n}`,
+        SecretKey: `relay-secret-${n}-${nonce}`,
+        SessionToken: `relay-token-${n}-${nonce}`,
+      };
+      issued.set(credentials.AccessKeyId, {
+        secret: credentials.SecretKey,
+        token: credentials.SessionToken,
+      });
+      const answer = body as { Credentials: Record<string, unknown> };
+      return {
+        ...answer,
+        Credentials: { ...answer.Credentials, ...credentials },
+      };
+    },
+  };
+});
+
+/** Same bytes, compared as bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+const ORIGINAL = new TextEncoder().encode(HAND_WRITTEN_CREDENTIALS);
+
+/** What the reader loop saw. */
+interface ReaderReport {
+  parses: number;
+  torn: string[];
+}
+
+/**
+ * Parses the file with the SDK's parser every 2 ms until `stop` resolves.
+ * A read is torn when the raw bytes do not start with the original bytes,
+ * when any of the 5 hand-written profiles is missing or differs, when one of
+ * our profiles is there without all 4 of its keys, or when a profile seen
+ * before has gone.
+ */
+function startReader(path: string, stop: Promise<void>): Promise<ReaderReport> {
+  const report: ReaderReport = { parses: 0, torn: [] };
+  const seen = new Set<string>();
+  let stopped = false;
+  stop.then(() => stopped = true);
+  return (async () => {
+    while (!stopped) {
+      const bytes = await Deno.readFile(path);
+      const profiles = await sdkCredentialsProfiles(path);
+      report.parses++;
+      const problems: string[] = [];
+      if (!sameBytes(bytes.subarray(0, ORIGINAL.length), ORIGINAL)) {
+        problems.push("the original bytes are not a prefix");
+      }
+      for (const [name, values] of Object.entries(HAND_WRITTEN_PROFILES)) {
+        try {
+          assert.deepEqual(profiles[name], values);
+        } catch {
+          problems.push(`hand-written profile ${name} differs`);
+        }
+      }
+      for (const [name, values] of Object.entries(profiles)) {
+        if (name in HAND_WRITTEN_PROFILES) continue;
+        const keys = Object.keys(values).sort();
+        if (
+          keys.join() !== [...LOGIN_KEYS].sort().join() ||
+          Object.values(values).some((v) => !v)
+        ) problems.push(`profile ${name} is incomplete (${keys.join()})`);
+        seen.add(name);
+      }
+      for (const name of seen) {
+        if (!(name in profiles)) problems.push(`profile ${name} vanished`);
+      }
+      if (problems.length) report.torn.push(problems.join("; "));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return report;
+  })();
+}
+
+Deno.test(`${WRITERS} concurrent logins × ${ROUNDS} rounds: every profile lands with its own whole credentials, the 5 other profiles and every comment stay byte-identical, and a reader using the SDK parser never sees a half-written file`, async () => {
+  const stack = await createCognitoStack(moto);
+  const started = Date.now();
+  let landed = 0;
+  let otherBytesChanged = 0;
+  let parses = 0;
+  const torn: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const home = await makeTempHome();
+    try {
+      await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
+      await Deno.writeFile(home.credentialsFile, ORIGINAL, { mode: 0o600 });
+      const env = {
+        ...home.env,
+        ...moto.env,
+        ...stack.env,
+        AWS_ENDPOINT_URL: relay.endpoint,
+        COGNITO_PASSWORD: stack.password,
+      };
+      const done = Promise.withResolvers<void>();
+      const reader = startReader(home.credentialsFile, done.promise);
+      const before = issued.size;
+      const runs = await Promise.all(
+        Array.from({ length: WRITERS }, (_, i) =>
+          runAuth([
+            "login",
+            "-u",
+            stack.username,
+            "--profile",
+            `writer-${i}`,
+            "--no-lambda-proxy",
+          ], env)),
+      );
+      done.resolve();
+      const report = await reader;
+      parses += report.parses;
+      torn.push(...report.torn);
+      for (const run of runs) {
+        assert.equal(run.code, 0, run.stderr);
+        assertNoStackTrace(run);
+      }
+      // One set each (more only if the SDK retried a call whose answer was
+      // lost; the checks below then still find exactly one set per profile).
+      assert.ok(issued.size - before >= WRITERS, "a login got no credentials");
+
+      const after = await Deno.readFile(home.credentialsFile);
+      const prefix = after.subarray(0, ORIGINAL.length);
+      otherBytesChanged += prefix.reduce(
+        (n, byte, i) => n + (byte === ORIGINAL[i] ? 0 : 1),
+        Math.max(0, ORIGINAL.length - prefix.length),
+      );
+      const profiles = await sdkCredentialsProfiles(home.credentialsFile);
+      for (const [name, values] of Object.entries(HAND_WRITTEN_PROFILES)) {
+        assert.deepEqual(profiles[name], values, name);
+      }
+      const keysInFile = new Set<string>();
+      for (let i = 0; i < WRITERS; i++) {
+        const values = profiles[`writer-${i}`];
+        assert.ok(values, `writer-${i} is missing`);
+        const set = issued.get(values.aws_access_key_id!);
+        assert.ok(set, `writer-${i} holds keys nobody issued`);
+        assert.equal(values.aws_secret_access_key, set.secret);
+        assert.equal(values.aws_session_token, set.token);
+        assert.match(values.x_security_token_expires!, /^\d{4}-\d\d-\d\dT/);
+        keysInFile.add(values.aws_access_key_id!);
+        landed++;
+      }
+      assert.equal(keysInFile.size, WRITERS, "two profiles share a key");
+      assert.equal(
+        (await Deno.stat(home.credentialsFile)).mode! & 0o777,
+        0o600,
+      );
+      const leftovers =
+        (await Array.fromAsync(Deno.readDir(`${home.dir}/.aws`)))
+          .map((e) => e.name).filter((n) =>
+            n !== "credentials" && n !== "config"
+          );
+      assert.deepEqual(leftovers, [], "lock or temporary files left behind");
+    } finally {
+      await home.cleanup();
+    }
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    `${landed}/${WRITERS * ROUNDS} profiles landed, ${otherBytesChanged} ` +
+      `bytes of other content changed; the reader parsed the file ` +
+      `${parses} times and saw ${torn.length} half-written files ` +
+      `(${ROUNDS} rounds in ${seconds} s)`,
+  );
+  assert.deepEqual(torn, []);
+  assert.equal(otherBytesChanged, 0);
+  assert.equal(landed, WRITERS * ROUNDS);
+});
+
+const HOLD_LOCK = fileURLToPath(
+  new URL("../lib/aws_files.ts", import.meta.url),
+);
+
+/**
+ * Starts a process that takes the lock of `path` through the real
+ * `updateProfileFile` and then blocks for ever reading `path`, a FIFO nobody
+ * writes to; resolves once the lock file exists.
+ */
+async function writerHoldingTheLock(path: string): Promise<Deno.ChildProcess> {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  const fifo = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.ok(fifo.success, "mkfifo");
+  const script = `import { updateProfileFile } from ${
+    JSON.stringify(HOLD_LOCK)
+  };\nawait updateProfileFile(Deno.args[0], "held", { k: "v" });\n`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script, path],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const deadline = Date.now() + 20_000;
+  while (true) {
+    try {
+      await Deno.stat(`${path}.lock`);
+      return child;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        await child.status;
+        throw new Error("the writer never took the lock");
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+Deno.test("a lock left by a writer killed with SIGKILL while holding it is taken over by the next login at once, with a message naming the dead process", async () => {
+  const stack = await createCognitoStack(moto);
+  const home = await makeTempHome();
+  try {
+    const writer = await writerHoldingTheLock(home.credentialsFile);
+    const lock = await Deno.readTextFile(`${home.credentialsFile}.lock`);
+    assert.equal(JSON.parse(lock).pid, writer.pid);
+    writer.kill("SIGKILL");
+    assert.equal((await writer.status).signal, "SIGKILL");
+    // The writer died holding the lock; put the real file back.
+    await Deno.remove(home.credentialsFile);
+    await Deno.writeTextFile(home.credentialsFile, HAND_WRITTEN_CREDENTIALS, {
+      mode: 0o600,
+    });
+    await Deno.stat(`${home.credentialsFile}.lock`); // still there
+
+    const started = Date.now();
+    const run = await runAuth(
+      [
+        "login",
+        "-u",
+        stack.username,
+        "--profile",
+        "after",
+        "--no-lambda-proxy",
+      ],
+      {
+        ...home.env,
+        ...moto.env,
+        ...stack.env,
+        COGNITO_PASSWORD: stack.password,
+      },
+    );
+    const elapsed = Date.now() - started;
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `Took over the lock file \\S+credentials\\.lock: the process that ` +
+          `held it \\(pid ${writer.pid}\\) is no longer running`,
+      ),
+    );
+    assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
+    console.log(`stale lock of a killed writer taken over in ${elapsed} ms`);
+    await assert.rejects(
+      Deno.stat(`${home.credentialsFile}.lock`),
+      Deno.errors.NotFound,
+    );
+    const text = await Deno.readTextFile(home.credentialsFile);
+    assert.ok(text.startsWith(HAND_WRITTEN_CREDENTIALS));
+    assert.ok((await sdkCredentialsProfiles(home.credentialsFile)).after);
+  } finally {
+    await home.cleanup();
+  }
+});
+
+Deno.test("a lock file with no owner information older than 30 s is taken over by the next login with a message, not a hang", async () => {
+  const stack = await createCognitoStack(moto);
+  const home = await makeTempHome();
+  try {
+    await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
+    await Deno.writeTextFile(home.credentialsFile, HAND_WRITTEN_CREDENTIALS, {
+      mode: 0o600,
+    });
+    const lockPath = `${home.credentialsFile}.lock`;
+    await Deno.writeTextFile(lockPath, "");
+    const old = new Date(Date.now() - 60_000);
+    await Deno.utime(lockPath, old, old);
+
+    const started = Date.now();
+    const run = await runAuth(
+      [
+        "login",
+        "-u",
+        stack.username,
+        "--profile",
+        "after",
+        "--no-lambda-proxy",
+      ],
+      {
+        ...home.env,
+        ...moto.env,
+        ...stack.env,
+        COGNITO_PASSWORD: stack.password,
+      },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /Took over the lock file .*more than 30 s ago/);
+    assert.ok(Date.now() - started < 5_000);
+    await assert.rejects(Deno.stat(lockPath), Deno.errors.NotFound);
+  } finally {
+    await home.cleanup();
+  }
+});
+
+Deno.test({
+  name: "teardown: stop the relay and moto",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await relay.stop();
+    await moto.stop();
+  },
+});

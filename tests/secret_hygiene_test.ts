@@ -1,0 +1,491 @@
+/**
+ * Secret hygiene, through the real entry point with stdout and stderr
+ * captured: `configure`, `login` (password from the environment and from
+ * stdin, a new password, a wrong password, with and without `--debug`,
+ * through a credential proxy, failing at the Identity Pool), `status`,
+ * `--format env|json`, `credential-process`, `exec` and `logout`.
+ *
+ * Every secret the runs handle is known to the test: the password and a new
+ * password, the app client's secret, the ID, access and refresh tokens
+ * Cognito issued (read off the wire by a relay in front of moto), and the
+ * secret key and session token of both the Identity Pool's and the proxy's
+ * credentials (made unique by the relay and a stand-in proxy). None may
+ * appear in any output except output that exists to carry credentials
+ * (`--format env|json` and `credential-process`, on stdout, and then only
+ * the AWS credentials). On disk, the AWS credentials live only in the
+ * credentials file and the session cache, the refresh token only in the
+ * session cache, and the password, client secret, ID and access tokens
+ * nowhere.
+ *
+ * Every run uses umask 000, so the modes the tool sets are its own: every
+ * file it creates must be 0600 and every folder 0700, including the lock
+ * file while it is held.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { AUTH_TS, makeTempHome } from "./support/cli.ts";
+import { createCognitoStack } from "./support/fixtures.ts";
+import { startMoto } from "./support/moto.ts";
+import { awsError, startRelay } from "./support/relay.ts";
+import { runCommand, type RunResult } from "./support/tools.ts";
+
+const moto = await startMoto();
+globalThis.addEventListener("unload", () => void moto.stop());
+
+/** Secret values, by what they are. */
+const secrets = new Map<string, string>();
+const remember = (what: string, value: unknown) => {
+  if (typeof value === "string" && value.length >= 8) secrets.set(value, what);
+};
+
+/** In front of moto: reads tokens off the wire, makes credentials unique. */
+let identityFails = false;
+const relay = startRelay(moto.endpoint, (exchange) => {
+  if (exchange.target.endsWith(".GetCredentialsForIdentity")) {
+    if (identityFails) {
+      return {
+        kind: "respond",
+        status: 400,
+        body: awsError(
+          "NotAuthorizedException",
+          "Invalid login token. Token expired.",
+        ),
+      };
+    }
+    return {
+      kind: "forward",
+      rewrite(body) {
+        const answer = body as { Credentials: Record<string, unknown> };
+        const n = crypto.randomUUID().replaceAll("-", "");
+        const unique = {
+          AccessKeyId: `ASIAHYGIENE${n.slice(0, 9).toUpperCase()}`,
+          SecretKey: `identity-secret-${n}`,
+          SessionToken: `identity-token-${n}${n}`,
+        };
+        remember("an Identity Pool secret key", unique.SecretKey);
+        remember("an Identity Pool session token", unique.SessionToken);
+        return { ...answer, Credentials: { ...answer.Credentials, ...unique } };
+      },
+    };
+  }
+  return { kind: "forward" };
+});
+
+/** Reads every token Cognito handed out from what the relay forwarded. */
+function harvestTokens(): void {
+  for (const exchange of relay.exchanges) {
+    if (!exchange.responseBody.startsWith("{")) continue;
+    const body = JSON.parse(exchange.responseBody);
+    const result = body.AuthenticationResult;
+    remember("an ID token", result?.IdToken);
+    remember("an access token", result?.AccessToken);
+    remember("a refresh token", result?.RefreshToken);
+    for (const token of [result?.IdToken, result?.AccessToken]) {
+      // The signature alone is as secret as the token.
+      remember("a token signature", token?.split(".")[2]);
+    }
+  }
+}
+
+/** A stand-in credential proxy that issues unique credentials. */
+const proxySecret = `proxy-secret-${crypto.randomUUID()}`;
+const proxyToken = `proxy-token-${crypto.randomUUID()}`;
+remember("the proxy's secret key", proxySecret);
+remember("the proxy's session token", proxyToken);
+const proxy = startRelay(moto.endpoint, () => ({
+  kind: "respond",
+  status: 200,
+  body: {
+    statusCode: 200,
+    body: JSON.stringify({
+      access_key_id: "ASIAPROXYHYGIENE0001",
+      secret_access_key: proxySecret,
+      session_token: proxyToken,
+      expiration: new Date(Date.now() + 8 * 3600_000).toISOString(),
+      user_id: "sub",
+      username: "user",
+    }),
+  },
+}));
+
+const secretStack = await createCognitoStack(moto, { clientSecret: true });
+const newPasswordStack = await createCognitoStack(moto, {
+  temporaryPassword: true,
+});
+const newPassword = `New-${crypto.randomUUID()}!Pw9`;
+remember("the password", secretStack.password);
+remember("the other password", newPasswordStack.password);
+remember("the new password", newPassword);
+remember("the app client's secret", secretStack.clientSecret);
+
+/** Secrets allowed in output that exists to carry credentials. */
+const CARRIED = new Set([
+  "an Identity Pool secret key",
+  "an Identity Pool session token",
+  "the proxy's secret key",
+  "the proxy's session token",
+]);
+
+const home = await makeTempHome();
+const denoDir = Deno.env.get("DENO_DIR") ??
+  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
+
+interface Run extends RunResult {
+  name: string;
+  /** stdout exists to carry credentials. */
+  carries: boolean;
+}
+const runs: Run[] = [];
+
+/** Runs the CLI under umask 000 with an exact environment. */
+async function cli(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { stdin?: string; carries?: boolean; code?: number } = {},
+): Promise<Run> {
+  const result = await runCommand("sh", [
+    "-c",
+    'umask 000 && exec "$@"',
+    "sh",
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--quiet",
+    AUTH_TS,
+    ...args,
+  ], {
+    env: {
+      DENO_DIR: denoDir,
+      ...home.env,
+      ...moto.env,
+      AWS_ENDPOINT_URL: relay.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: proxy.endpoint,
+      ...env,
+    },
+    stdin: options.stdin,
+  });
+  assert.equal(result.code, options.code ?? 0, `${name}:\n${result.stderr}`);
+  const run = { ...result, name, carries: options.carries ?? false };
+  runs.push(run);
+  return run;
+}
+
+Deno.test("no password, client secret, token or secret key appears in the output of any command, except AWS credentials where the output exists to carry them", async () => {
+  const withSecret = {
+    ...secretStack.env,
+    COGNITO_CLIENT_SECRET: secretStack.clientSecret!,
+  };
+  const user = secretStack.username;
+  await cli("configure by flags", [
+    "configure",
+    "--user-pool-id",
+    secretStack.userPoolId,
+    "--client-id",
+    secretStack.clientId,
+    "--identity-pool-id",
+    secretStack.identityPoolId,
+    "--region",
+    "us-east-1",
+  ], {});
+  await cli("login through the proxy, password from COGNITO_PASSWORD", [
+    "login",
+    "-u",
+    user,
+    "--profile",
+    "proxied",
+  ], { ...withSecret, COGNITO_PASSWORD: secretStack.password });
+  await cli(
+    "login --password-stdin",
+    [
+      "login",
+      "-u",
+      user,
+      "--profile",
+      "plain",
+      "--no-lambda-proxy",
+      "--password-stdin",
+    ],
+    withSecret,
+    { stdin: `${secretStack.password}\n` },
+  );
+  await cli(
+    "login with a wrong password",
+    [
+      "login",
+      "-u",
+      user,
+      "--no-lambda-proxy",
+    ],
+    { ...withSecret, COGNITO_PASSWORD: `${secretStack.password}-wrong` },
+    {
+      code: 4,
+    },
+  );
+  await cli(
+    "login --debug with a wrong password",
+    [
+      "--debug",
+      "login",
+      "-u",
+      user,
+      "--no-lambda-proxy",
+    ],
+    { ...withSecret, COGNITO_PASSWORD: `${secretStack.password}-wrong` },
+    {
+      code: 4,
+    },
+  );
+  identityFails = true;
+  await cli(
+    "login --debug refused by the Identity Pool",
+    [
+      "--debug",
+      "login",
+      "-u",
+      user,
+      "--profile",
+      "refused",
+      "--no-lambda-proxy",
+    ],
+    { ...withSecret, COGNITO_PASSWORD: secretStack.password },
+    { code: 11 },
+  );
+  identityFails = false;
+  await cli(
+    "login answering NEW_PASSWORD_REQUIRED",
+    [
+      "login",
+      "-u",
+      newPasswordStack.username,
+      "--profile",
+      "renewed",
+      "--no-lambda-proxy",
+      "--password-stdin",
+      "--new-password-stdin",
+    ],
+    newPasswordStack.env,
+    {
+      stdin: `${newPasswordStack.password}\n${newPassword}\n`,
+    },
+  );
+  await cli("status", ["status", "--profile", "plain"], withSecret);
+  await cli("status --debug", ["--debug", "status", "--profile", "proxied"], {
+    ...withSecret,
+  });
+  await cli(
+    "login --format env",
+    [
+      "login",
+      "-u",
+      user,
+      "--no-lambda-proxy",
+      "--format",
+      "env",
+    ],
+    { ...withSecret, COGNITO_PASSWORD: secretStack.password },
+    {
+      carries: true,
+    },
+  );
+  await cli(
+    "login --format json",
+    [
+      "login",
+      "-u",
+      user,
+      "--no-lambda-proxy",
+      "--format",
+      "json",
+      "--force",
+    ],
+    { ...withSecret, COGNITO_PASSWORD: secretStack.password },
+    {
+      carries: true,
+    },
+  );
+  await cli(
+    "credential-process",
+    [
+      "credential-process",
+      "--profile",
+      "plain",
+    ],
+    withSecret,
+    { carries: true },
+  );
+  await cli(
+    "credential-process refreshing with the refresh token",
+    [
+      "credential-process",
+      "--profile",
+      "plain",
+      "--refresh-window",
+      "3600",
+    ],
+    withSecret,
+    { carries: true },
+  );
+  await cli("exec", [
+    "exec",
+    "--profile",
+    "plain",
+    "--",
+    "sh",
+    "-c",
+    'test -n "$AWS_SECRET_ACCESS_KEY" && echo has-credentials',
+  ], withSecret);
+  harvestTokens();
+
+  const kinds = new Set(secrets.values());
+  for (
+    const kind of [
+      "an ID token",
+      "an access token",
+      "a refresh token",
+      "an Identity Pool secret key",
+      "the proxy's secret key",
+      "the app client's secret",
+    ]
+  ) assert.ok(kinds.has(kind), `the test never saw ${kind}`);
+
+  const leaks: string[] = [];
+  for (const run of runs) {
+    for (const [secret, what] of secrets) {
+      if (run.stderr.includes(secret)) {
+        leaks.push(`${what} in ${run.name} (stderr)`);
+      }
+      if (
+        run.stdout.includes(secret) && !(run.carries && CARRIED.has(what))
+      ) leaks.push(`${what} in ${run.name} (stdout)`);
+    }
+  }
+  assert.deepEqual(leaks, []);
+  assert.match(
+    runs.find((r) => r.name.startsWith("login through the proxy"))!.stderr,
+    /Wrote proxy credentials to profile proxied/,
+  );
+  // The carriers do carry them, so the check above looked at real output.
+  const carriers = runs.filter((r) => r.carries).map((r) => r.stdout).join();
+  assert.match(carriers, /identity-secret-/);
+  assert.match(runs.find((r) => r.name === "exec")!.stdout, /has-credentials/);
+  console.log(
+    `${runs.length} runs, ${secrets.size} secrets checked, 0 leaks`,
+  );
+});
+
+Deno.test("on disk, AWS credentials are only in the credentials file and the session cache, the refresh token only in the session cache, and passwords, the client secret and the ID and access tokens nowhere", async () => {
+  const where = new Map<string, Set<string>>();
+  const walk = async (dir: string, prefix: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${dir}/${entry.name}`;
+      const name = prefix + entry.name;
+      if (entry.isDirectory) await walk(path, `${name}/`);
+      else if (entry.isFile) {
+        const text = await Deno.readTextFile(path);
+        for (const [secret, what] of secrets) {
+          if (!text.includes(secret)) continue;
+          if (!where.has(what)) where.set(what, new Set());
+          where.get(what)!.add(name.replace(/sessions\/[^/]+$/, "sessions/*"));
+        }
+      }
+    }
+  };
+  await walk(home.dir, "");
+  const session = ".cache/cognito-authoriser/sessions/*";
+  const found = Object.fromEntries(
+    [...where].map(([what, files]) => [what, [...files].sort()]),
+  );
+  for (const [what, files] of Object.entries(found)) {
+    const allowed = what === "a refresh token"
+      ? [session]
+      : CARRIED.has(what)
+      ? [".aws/credentials", session]
+      : [];
+    for (const file of files) {
+      assert.ok(allowed.includes(file), `${what} is in ${file}`);
+    }
+  }
+  // What the checks above rest on: the secrets were where they belong.
+  assert.deepEqual(found["a refresh token"], [session]);
+  assert.deepEqual(found["the proxy's secret key"], [
+    ".aws/credentials",
+    session,
+  ]);
+});
+
+Deno.test("every file the tool created is mode 0600 and every folder 0700, under umask 000", async () => {
+  const wrong: string[] = [];
+  const walk = async (dir: string, prefix: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${dir}/${entry.name}`;
+      const mode = (await Deno.lstat(path)).mode! & 0o777;
+      const want = entry.isDirectory ? 0o700 : 0o600;
+      if (mode !== want) {
+        wrong.push(`${prefix}${entry.name} ${mode.toString(8)}`);
+      }
+      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
+    }
+  };
+  await walk(home.dir, "");
+  const created = (await Array.fromAsync(Deno.readDir(home.dir))).map((e) =>
+    e.name
+  ).sort();
+  assert.deepEqual(created, [".aws", ".cache", ".cognito-cli-config.json"]);
+  assert.deepEqual(wrong, []);
+});
+
+Deno.test("the lock file is mode 0600 while it is held, under umask 000", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "held-lock-" });
+  const target = `${dir}/aws/credentials`;
+  await Deno.mkdir(`${dir}/aws`);
+  const fifo = await new Deno.Command("mkfifo", { args: [target] }).output();
+  assert.ok(fifo.success);
+  const module = fileURLToPath(new URL("../lib/aws_files.ts", import.meta.url));
+  const script = `import { updateProfileFile } from ${
+    JSON.stringify(module)
+  };\nawait updateProfileFile(Deno.args[0], "held", { k: "v" });\n`;
+  // The writer takes the lock, then blocks reading the FIFO.
+  const writer = new Deno.Command("sh", {
+    args: [
+      "-c",
+      'umask 000 && exec "$@"',
+      "sh",
+      Deno.execPath(),
+      "eval",
+      "--quiet",
+      script,
+      target,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    let mode: number | undefined;
+    for (let i = 0; i < 400 && mode === undefined; i++) {
+      mode = await Deno.stat(`${target}.lock`).then(
+        (info) => info.mode! & 0o777,
+        () => undefined,
+      );
+      if (mode === undefined) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(mode, 0o600);
+  } finally {
+    writer.kill("SIGKILL");
+    await writer.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "teardown: stop the relays and moto, remove the home folder",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await relay.stop();
+    await proxy.stop();
+    await moto.stop();
+    await home.cleanup();
+  },
+});
