@@ -6,95 +6,16 @@
  * the AWS CLI then uses what was written.
  */
 import assert from "node:assert/strict";
-import {
-  CreateAccessKeyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  IAMClient,
-} from "@aws-sdk/client-iam";
-import { buildLambdaZip } from "../lambda/build.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { makeTempHome, runAuth } from "./support/cli.ts";
-import { clientConfig, createCognitoStack } from "./support/fixtures.ts";
-import { startMoto } from "./support/moto.ts";
-import { RIE_FUNCTION_NAME, startRie } from "./support/rie.ts";
-import { makeTestTls } from "./support/tls.ts";
+import { startProxyStack } from "./support/proxy_stack.ts";
 import { awsCli } from "./support/tools.ts";
 
-const tls = await makeTestTls();
-const moto = await startMoto({
-  tls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile },
-});
-const work = await Deno.makeTempDir({ prefix: "login-proxy-" });
-const stack = await createCognitoStack(moto);
-
-// The long-lived role and the IAM user whose keys the proxy uses.
-const iam = new IAMClient(clientConfig(moto));
-const tag = crypto.randomUUID().slice(0, 8);
-const role = await iam.send(
-  new CreateRoleCommand({
-    RoleName: `long-lived-${tag}`,
-    MaxSessionDuration: 43200,
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::123456789012:user/proxy-${tag}` },
-        Action: ["sts:AssumeRole", "sts:TagSession"],
-      }],
-    }),
-  }),
-);
-await iam.send(new CreateUserCommand({ UserName: `proxy-${tag}` }));
-const key = await iam.send(
-  new CreateAccessKeyCommand({ UserName: `proxy-${tag}` }),
-);
-iam.destroy();
-
-// Build the proxy zip, unpack it as Lambda does, run it under the emulator.
-const build = await buildLambdaZip({ outFile: `${work}/lambda.zip` });
-const taskRoot = `${work}/task`;
-const unzip = await new Deno.Command("unzip", {
-  args: ["-q", build.zipFile, "-d", taskRoot],
-}).output();
-assert.ok(unzip.success);
-const rie = await startRie({
-  bootstrap: `${taskRoot}/bootstrap`,
-  cwd: taskRoot,
-  env: {
-    DENO_PATH: Deno.execPath(),
-    DENO_DIR: `${work}/deno-dir`,
-    AWS_REGION: "us-east-1",
-    AWS_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
-    AWS_ENDPOINT_URL_STS: moto.endpoint,
-    NODE_EXTRA_CA_CERTS: tls.caFile,
-    COGNITO_USER_POOL_ID: stack.userPoolId,
-    COGNITO_CLIENT_IDS: stack.clientId,
-    COGNITO_JWKS_URI:
-      `${moto.endpoint}/${stack.userPoolId}/.well-known/jwks.json`,
-    DEFAULT_ROLE_ARN: role.Role!.Arn!,
-    IAM_USER_ACCESS_KEY_ID: key.AccessKey!.AccessKeyId!,
-    IAM_USER_SECRET_ACCESS_KEY: key.AccessKey!.SecretAccessKey!,
-  },
-});
+const proxyStack = await startProxyStack();
+const { tls, moto, stack, tag, rie, loginEnv } = proxyStack;
 globalThis.addEventListener("unload", () => {
-  void rie.stop();
-  void moto.stop();
+  void proxyStack.stop();
 });
-
-/** Environment of a user's `login` pointed at moto and the emulator. */
-function loginEnv(home: { env: Record<string, string> }) {
-  return {
-    ...home.env,
-    ...moto.env,
-    ...stack.env,
-    NODE_EXTRA_CA_CERTS: tls.caFile,
-    AWS_ENDPOINT_URL_LAMBDA: rie.endpoint,
-    // The emulator serves one function under this fixed name.
-    COGNITO_LAMBDA_FUNCTION_NAME: RIE_FUNCTION_NAME,
-    COGNITO_PASSWORD: stack.password,
-  };
-}
 
 Deno.test("login upgrades through the proxy under the runtime emulator: the profile gets role credentials for --duration hours that the AWS CLI uses", async () => {
   const home = await makeTempHome();
@@ -130,7 +51,7 @@ Deno.test("login upgrades through the proxy under the runtime emulator: the prof
     );
     // The proxy's log lines carry neither the password nor the secret key.
     assert.ok(!rie.output().includes(stack.password));
-    assert.ok(!rie.output().includes(key.AccessKey!.SecretAccessKey!));
+    assert.ok(!rie.output().includes(proxyStack.proxyUser.secretAccessKey));
   } finally {
     await home.cleanup();
   }
