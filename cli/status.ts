@@ -31,6 +31,7 @@ const ROWS: [SettingName, string, boolean | "secret"][] = [
   ["lambdaFunctionName", "lambda_function_name", false],
   ["clientSecret", "client_secret", "secret"],
   ["classicRoleArn", "classic_role_arn", false],
+  ["authRoleName", "auth_role_name", false],
 ];
 
 /**

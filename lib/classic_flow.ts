@@ -17,10 +17,14 @@ import {
   ExitCode,
   IdentityPoolError,
   isNetworkFailure,
-  NetworkError,
-  ResourceNotFoundError,
 } from "./errors.ts";
-import { identityPoolRegion, userPoolProviderName } from "./identity_pool.ts";
+import {
+  getIdentityId,
+  identityPoolNotFound,
+  identityPoolRegion,
+  unreachable,
+  userPoolLogins,
+} from "./identity_pool.ts";
 
 /** What {@linkcode classicFlowCredentials} needs. */
 export interface ClassicFlowOptions {
@@ -99,9 +103,7 @@ export async function classicFlowCredentials(
   ]);
   const identity = new identitySdk.CognitoIdentityClient({ region });
   const sts = new stsSdk.STSClient({ region });
-  const logins = {
-    [userPoolProviderName(options.userPoolId)]: options.idToken,
-  };
+  const logins = userPoolLogins(options.userPoolId, options.idToken);
   const openIdToken = async (identityId: string) => {
     const out = await identity.send(
       new identitySdk.GetOpenIdTokenCommand({
@@ -132,19 +134,11 @@ export async function classicFlowCredentials(
     }
     if (!identityId || !token) {
       doing = "getting an identity";
-      const out = await identity.send(
-        new identitySdk.GetIdCommand({
-          IdentityPoolId: options.identityPoolId,
-          Logins: logins,
-        }),
+      identityId = await getIdentityId(
+        identity,
+        options.identityPoolId,
+        logins,
       );
-      if (!out.IdentityId) {
-        throw new IdentityPoolError(
-          "The Identity Pool answered GetId without an identity id.",
-          ExitCode.identityPool,
-        );
-      }
-      identityId = out.IdentityId;
       doing = "getting an OpenID token";
       token = await openIdToken(identityId);
     }
@@ -194,20 +188,12 @@ function classicFailure(
     const service = doing === "assuming the role"
       ? "AWS STS"
       : "the Cognito Identity service";
-    return new NetworkError(
-      `Could not reach ${service} in ${region} while ${doing}. Check the ` +
-        `network connection (and AWS_ENDPOINT_URL if you set one).`,
-      { cause: error },
-    );
+    return unreachable(service, region, error, doing);
   }
   const name = (error as { name?: string }).name ?? "";
   const awsMessage = (error as { message?: string }).message ?? "";
   if (name === "ResourceNotFoundException") {
-    return new ResourceNotFoundError(
-      `The Identity Pool ${options.identityPoolId} does not exist in ` +
-        `${region}: check the settings with \`aws-cognito-auth status\`.`,
-      { cause: error },
-    );
+    return identityPoolNotFound(options.identityPoolId, error);
   }
   if (doing === "assuming the role") {
     const hint = name === "AccessDenied" || name === "AccessDeniedException"

@@ -41,6 +41,13 @@ export interface Settings {
   clientSecret?: string;
   /** The role `login --flow classic` assumes (`classic_role_arn`). */
   classicRoleArn?: string;
+  /**
+   * The Identity Pool's authenticated role, by name, that
+   * `aws-cognito-admin` acts on (`auth_role_name` in the file, saved by
+   * `aws-cognito-admin setup-identity-pool`; `aws-cognito-auth` does not use
+   * it).
+   */
+  authRoleName?: string;
 }
 
 /** The name of one setting. */
@@ -91,6 +98,8 @@ interface SettingSpec {
   expected: string;
   /** A secret: never shown in messages. */
   secret?: boolean;
+  /** The command that saves it to the file, for hints (default `configure`). */
+  savedBy?: string;
 }
 
 /** Every setting, in the order they are checked, listed and written. */
@@ -164,6 +173,17 @@ const SPECS: Record<SettingName, SettingSpec> = {
     maxLength: 2048,
     expected:
       "an IAM role ARN, e.g. arn:aws:iam::123456789012:role/CognitoClassicRole",
+  },
+  authRoleName: {
+    label: "authenticated role name",
+    flag: "--role-name",
+    env: ["COGNITO_AUTH_ROLE_NAME"],
+    fileKey: "auth_role_name",
+    pattern: /^[\w+=,.@-]+$/,
+    maxLength: 64,
+    expected:
+      "an IAM role name (letters, digits and +=,.@_-), at most 64 characters, e.g. Cognito_MyPool_Auth_Role",
+    savedBy: "`aws-cognito-admin setup-identity-pool`",
   },
 };
 
@@ -380,10 +400,7 @@ export async function loadSettings(
 ): Promise<ResolvedSettings> {
   const configPath = configFilePath(env);
   const loaded = await loadConfigFile(configPath);
-  const knownKeys = new Set([
-    ...SETTING_NAMES.map((name) => SPECS[name].fileKey),
-    ...ADMIN_SETTING_NAMES.map((name) => ADMIN_SPECS[name].fileKey),
-  ]);
+  const knownKeys = new Set(SETTING_NAMES.map((name) => SPECS[name].fileKey));
   return resolveSettings(flags, env, loaded?.settings, {
     configPath,
     configFileFound: loaded !== undefined,
@@ -391,131 +408,6 @@ export async function loadSettings(
       ? Object.keys(loaded.raw).filter((key) => !knownKeys.has(key))
       : [],
   });
-}
-
-/**
- * Settings only `aws-cognito-admin` uses. They live in the same config file;
- * `aws-cognito-auth` neither needs nor changes them (and `configure` keeps
- * them as they are).
- */
-export interface AdminSettings {
-  /**
-   * The Identity Pool's authenticated role, by name (`auth_role_name` in the
-   * file, saved by `aws-cognito-admin setup-identity-pool`).
-   */
-  authRoleName?: string;
-}
-
-/** The name of one admin setting. */
-export type AdminSettingName = keyof AdminSettings;
-
-const ADMIN_SPECS: Record<AdminSettingName, SettingSpec> = {
-  authRoleName: {
-    label: "authenticated role name",
-    flag: "--role-name",
-    env: ["COGNITO_AUTH_ROLE_NAME"],
-    fileKey: "auth_role_name",
-    pattern: /^[\w+=,.@-]+$/,
-    maxLength: 64,
-    expected:
-      "an IAM role name (letters, digits and +=,.@_-), at most 64 characters, e.g. Cognito_MyPool_Auth_Role",
-  },
-};
-
-const ADMIN_SETTING_NAMES = Object.keys(ADMIN_SPECS) as AdminSettingName[];
-
-/** The admin settings in effect, with where each came from. */
-export interface ResolvedAdminSettings {
-  /** The value of each admin setting that is set. */
-  values: AdminSettings;
-  /** Where each value came from, as {@linkcode describeSource} words it. */
-  sources: Partial<Record<AdminSettingName, string>>;
-}
-
-/**
- * Works out the admin settings (flags, then environment, then the config
- * file's raw object) and checks each against its pattern. Throws
- * {@linkcode ConfigError} naming the setting, its source and the fix.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { resolveAdminSettings } from "./config.ts";
- *
- * const resolved = resolveAdminSettings(
- *   {},
- *   {},
- *   { auth_role_name: "Cognito_Pool_Auth_Role" },
- *   "/home/me/.cognito-cli-config.json",
- * );
- * assert.equal(resolved.values.authRoleName, "Cognito_Pool_Auth_Role");
- * assert.equal(
- *   resolved.sources.authRoleName,
- *   "file /home/me/.cognito-cli-config.json",
- * );
- * ```
- */
-export function resolveAdminSettings(
-  flags: AdminSettings,
-  env: Record<string, string | undefined>,
-  raw: Record<string, unknown> | undefined,
-  configPath: string,
-): ResolvedAdminSettings {
-  const values: AdminSettings = {};
-  const sources: Partial<Record<AdminSettingName, string>> = {};
-  const problems: string[] = [];
-  for (const name of ADMIN_SETTING_NAMES) {
-    const spec = ADMIN_SPECS[name];
-    const envName = spec.env.find((n) => present(env[n]) !== undefined);
-    const fileValue = raw?.[spec.fileKey];
-    let value: string | undefined;
-    let source: string | undefined;
-    let hint = "";
-    if (present(flags[name]) !== undefined) {
-      value = present(flags[name]);
-      source = `flag ${spec.flag}`;
-      hint = `Pass the right value with ${spec.flag}.`;
-    } else if (envName !== undefined) {
-      value = present(env[envName]);
-      source = `env ${envName}`;
-      hint = `Set ${envName} to the right value.`;
-    } else if (fileValue !== undefined) {
-      if (typeof fileValue !== "string") {
-        problems.push(
-          `"${spec.fileKey}" in ${configPath} is ${
-            jsonKind(fileValue)
-          }, not a string. Edit the file, or run \`aws-cognito-admin setup-identity-pool\` again.`,
-        );
-        continue;
-      }
-      value = present(fileValue);
-      source = `file ${configPath}`;
-      hint = `Edit ${configPath}, or pass ${spec.flag}.`;
-    }
-    if (value === undefined) continue;
-    if (value.length > spec.maxLength || !spec.pattern.test(value)) {
-      problems.push(
-        `${spec.label} ${showValue(value)} (from ${source}) is malformed: ` +
-          `expected ${spec.expected}. ${hint}`,
-      );
-      continue;
-    }
-    values[name] = value;
-    sources[name] = source;
-  }
-  if (problems.length > 0) {
-    throw new ConfigError(
-      ["A setting is malformed:", ...problems.map((p) => `  - ${p}`)].join(
-        "\n",
-      ),
-    );
-  }
-  return { values, sources };
-}
-
-/** The config file key of an admin setting (`auth_role_name`). */
-export function adminFileKey(name: AdminSettingName): string {
-  return ADMIN_SPECS[name].fileKey;
 }
 
 /**
@@ -604,7 +496,11 @@ function missingProblem(name: SettingName): string {
   const what = name === "region"
     ? "region is not set and cannot be derived from the user pool id"
     : `${spec.label} is not set`;
-  return `${what}. Run ${CONFIGURE_COMMAND} or set ${spec.env[0]}.`;
+  return `${what}. Run ${savedBy(spec)} or set ${spec.env[0]}.`;
+}
+
+function savedBy(spec: SettingSpec): string {
+  return spec.savedBy ?? CONFIGURE_COMMAND;
 }
 
 function fixHint(
@@ -619,12 +515,14 @@ function fixHint(
       return `Pass the right value with ${spec.flag}.`;
     case "env": {
       const variable = envName ?? spec.env[0];
-      return `Set ${variable} to the right value, or unset it and run ${CONFIGURE_COMMAND}.`;
+      return `Set ${variable} to the right value, or unset it and run ${
+        savedBy(spec)
+      }.`;
     }
     case "file":
-      return `Run ${CONFIGURE_COMMAND} to correct it, or edit ${configPath}.`;
+      return `Run ${savedBy(spec)} to correct it, or edit ${configPath}.`;
     default:
-      return `Run ${CONFIGURE_COMMAND} or set ${spec.env[0]}.`;
+      return `Run ${savedBy(spec)} or set ${spec.env[0]}.`;
   }
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
 import type { TemporaryCredentials } from "./credentials.ts";
 import {
   errorName,
@@ -49,6 +50,37 @@ export function userPoolProviderName(userPoolId: string): string {
   return `cognito-idp.${region}.amazonaws.com/${userPoolId}`;
 }
 
+/** The `Logins` map that presents a User Pool's ID token to an Identity Pool. */
+export function userPoolLogins(
+  userPoolId: string,
+  idToken: string,
+): Record<string, string> {
+  return { [userPoolProviderName(userPoolId)]: idToken };
+}
+
+/**
+ * `GetId`: the signed-in user's identity id in the pool. Throws
+ * {@linkcode IdentityPoolError} when the answer holds none; AWS errors are
+ * left for the caller to map.
+ */
+export async function getIdentityId(
+  client: CognitoIdentityClient,
+  identityPoolId: string,
+  logins: Record<string, string>,
+): Promise<string> {
+  const { GetIdCommand } = await import("@aws-sdk/client-cognito-identity");
+  const out = await client.send(
+    new GetIdCommand({ IdentityPoolId: identityPoolId, Logins: logins }),
+  );
+  if (!out.IdentityId) {
+    throw new IdentityPoolError(
+      "The Identity Pool answered GetId without an identity id.",
+      ExitCode.identityPool,
+    );
+  }
+  return out.IdentityId;
+}
+
 /**
  * Exchanges an ID token for credentials. With a cached identity id it makes
  * one call (`GetCredentialsForIdentity`); if the cached id is refused it
@@ -60,9 +92,7 @@ export async function exchangeIdToken(
   const sdk = await import("@aws-sdk/client-cognito-identity");
   const region = identityPoolRegion(options.identityPoolId);
   const client = new sdk.CognitoIdentityClient({ region });
-  const logins = {
-    [userPoolProviderName(options.userPoolId)]: options.idToken,
-  };
+  const logins = userPoolLogins(options.userPoolId, options.idToken);
   const getCredentials = async (identityId: string) => {
     const out = await client.send(
       new sdk.GetCredentialsForIdentityCommand({
@@ -86,21 +116,6 @@ export async function exchangeIdToken(
       expiration: new Date(c.Expiration),
     };
   };
-  const getId = async () => {
-    const out = await client.send(
-      new sdk.GetIdCommand({
-        IdentityPoolId: options.identityPoolId,
-        Logins: logins,
-      }),
-    );
-    if (!out.IdentityId) {
-      throw new IdentityPoolError(
-        "The Identity Pool answered GetId without an identity id.",
-        ExitCode.identityPool,
-      );
-    }
-    return out.IdentityId;
-  };
   try {
     if (options.cachedIdentityId) {
       try {
@@ -115,7 +130,11 @@ export async function exchangeIdToken(
         // pool: ask for the current one once.
       }
     }
-    const identityId = await getId();
+    const identityId = await getIdentityId(
+      client,
+      options.identityPoolId,
+      logins,
+    );
     return {
       identityId,
       credentials: await getCredentials(identityId),
@@ -135,11 +154,7 @@ function identityFailure(
   if (error instanceof IdentityPoolError) return error;
   const region = identityPoolRegion(options.identityPoolId);
   if (isNetworkFailure(error)) {
-    return new NetworkError(
-      `Could not reach the Cognito Identity service in ${region}. Check the ` +
-        `network connection (and AWS_ENDPOINT_URL if you set one).`,
-      { cause: error },
-    );
+    return unreachable("the Cognito Identity service", region, error);
   }
   if (isTransientFailure(error)) {
     return new NetworkError(
@@ -154,11 +169,7 @@ function identityFailure(
   const awsMessage = (error as { message?: string }).message ?? "";
   switch (name) {
     case "ResourceNotFoundException":
-      return new ResourceNotFoundError(
-        `The Identity Pool ${options.identityPoolId} does not exist in ` +
-          `${region}: check the settings with \`aws-cognito-auth status\`.`,
-        { cause: error },
-      );
+      return identityPoolNotFound(options.identityPoolId, error);
     case "NotAuthorizedException":
       return new IdentityPoolError(
         `The Identity Pool refused the sign-in token: ${awsMessage} Check ` +
@@ -181,4 +192,35 @@ function identityFailure(
         { cause: error },
       );
   }
+}
+
+/**
+ * The {@linkcode NetworkError} for a `service` in `region` that could not be
+ * reached at all (while `doing`, when given).
+ */
+export function unreachable(
+  service: string,
+  region: string,
+  error: unknown,
+  doing?: string,
+): NetworkError {
+  return new NetworkError(
+    `Could not reach ${service} in ${region}${
+      doing ? ` while ${doing}` : ""
+    }. Check the network connection (and AWS_ENDPOINT_URL if you set one).`,
+    { cause: error },
+  );
+}
+
+/** The error for an Identity Pool that does not exist (in its region). */
+export function identityPoolNotFound(
+  identityPoolId: string,
+  error: unknown,
+): ResourceNotFoundError {
+  return new ResourceNotFoundError(
+    `The Identity Pool ${identityPoolId} does not exist in ` +
+      `${identityPoolRegion(identityPoolId)}: check the settings with ` +
+      "`aws-cognito-auth status`.",
+    { cause: error },
+  );
 }

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { TemporaryCredentials } from "./credentials.ts";
 import { ConfigError, isNetworkFailure, ProxyError } from "./errors.ts";
 
 /** Options of {@linkcode invokeCredentialProxy}. */
@@ -20,11 +21,7 @@ export interface InvokeProxyOptions {
   /** Function name or ARN. */
   functionName: string;
   /** Credentials to sign the invoke with (the Identity Pool's). */
-  credentials: {
-    accessKeyId: string;
-    secretAccessKey: string;
-    sessionToken: string;
-  };
+  credentials: Omit<TemporaryCredentials, "expiration">;
   /** The user's Cognito ID token. */
   idToken: string;
   /** Requested lifetime in seconds (the proxy clamps it to 900..43200). */
@@ -33,18 +30,6 @@ export interface InvokeProxyOptions {
   signal?: AbortSignal;
   /** Gives up after this many milliseconds (default 60000). */
   timeoutMs?: number;
-}
-
-/** Credentials the proxy issued. */
-export interface ProxyCredentials {
-  /** Access key id. */
-  accessKeyId: string;
-  /** Secret access key. */
-  secretAccessKey: string;
-  /** Session token. */
-  sessionToken: string;
-  /** When they stop working. */
-  expiration: Date;
 }
 
 /** Default time limit of one proxy call. */
@@ -106,7 +91,7 @@ export function proxyTimeoutFromEnv(
  */
 export async function invokeCredentialProxy(
   options: InvokeProxyOptions,
-): Promise<ProxyCredentials> {
+): Promise<TemporaryCredentials> {
   const name = options.functionName;
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS;
   const controller = new AbortController();
@@ -184,7 +169,7 @@ export async function invokeCredentialProxy(
 function readProxyAnswer(
   name: string,
   payload: Uint8Array | undefined,
-): ProxyCredentials {
+): TemporaryCredentials {
   const unreadable = (what: string) =>
     new ProxyError(
       `The credential proxy ${name} gave an answer that could not be read (${what}).`,

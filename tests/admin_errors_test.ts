@@ -14,17 +14,14 @@ import {
 } from "@aws-sdk/client-iam";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin } from "./support/cli.ts";
+import { clientConfig, COGNITO_TRUST } from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 // Exactly the four set-up calls below run without authorisation.
 const moto = await startMoto({ env: { INITIAL_NO_AUTH_ACTION_COUNT: "4" } });
 globalThis.addEventListener("unload", () => void moto.stop());
 
-const iam = new IAMClient({
-  region: "us-east-1",
-  endpoint: moto.endpoint,
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-});
+const iam = new IAMClient(clientConfig(moto));
 await iam.send(new CreateUserCommand({ UserName: "reader" }));
 const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "reader" })))
   .AccessKey!;
@@ -45,14 +42,7 @@ await iam.send(
 await iam.send(
   new CreateRoleCommand({
     RoleName: "Target",
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{
-        Effect: "Allow",
-        Principal: { Federated: "cognito-identity.amazonaws.com" },
-        Action: "sts:AssumeRoleWithWebIdentity",
-      }],
-    }),
+    AssumeRolePolicyDocument: JSON.stringify(COGNITO_TRUST),
   }),
 );
 iam.destroy();

@@ -10,7 +10,6 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
   GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
@@ -25,6 +24,11 @@ import {
 } from "@aws-sdk/client-lambda";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
+import {
+  clientConfig,
+  COGNITO_TRUST,
+  inlinePolicy,
+} from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
 import { fileLayer, sha256Base64 } from "../lib/admin/deno_layer.ts";
@@ -35,13 +39,8 @@ import type { RunResult } from "./support/tools.ts";
 
 const moto = await startMoto();
 globalThis.addEventListener("unload", () => void moto.stop());
-const config = {
-  region: "us-east-1",
-  endpoint: moto.endpoint,
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-};
-const iam = new IAMClient(config);
-const lambda = new LambdaClient(config);
+const iam = new IAMClient(clientConfig(moto));
+const lambda = new LambdaClient(clientConfig(moto));
 globalThis.addEventListener("unload", () => {
   iam.destroy();
   lambda.destroy();
@@ -77,14 +76,7 @@ async function setup(): Promise<Setup> {
   await iam.send(
     new CreateRoleCommand({
       RoleName: auth,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Federated: "cognito-identity.amazonaws.com" },
-          Action: "sts:AssumeRoleWithWebIdentity",
-        }],
-      }),
+      AssumeRolePolicyDocument: JSON.stringify(COGNITO_TRUST),
     }),
   );
   const s = {
@@ -195,14 +187,8 @@ async function assertDeployed(s: Setup): Promise<void> {
   assert.deepEqual(execTrust.Statement[0].Principal, {
     Service: "lambda.amazonaws.com",
   });
-  const logs = await iam.send(
-    new GetRolePolicyCommand({
-      RoleName: s.exec,
-      PolicyName: "CognitoProxyLogs",
-    }),
-  );
   assert.match(
-    JSON.stringify(decodePolicyDocument(logs.PolicyDocument)),
+    JSON.stringify(await inlinePolicy(iam, s.exec, "CognitoProxyLogs")),
     new RegExp(
       `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/${s.fn}:\\*`,
     ),
@@ -226,15 +212,11 @@ async function assertDeployed(s: Setup): Promise<void> {
   assert.deepEqual(await keyIds(s.user), [env.IAM_USER_ACCESS_KEY_ID]);
   assert.equal(await layerVersions(`${s.fn}-deno`), 1);
 
-  const invoke = await iam.send(
-    new GetRolePolicyCommand({
-      RoleName: s.auth,
-      PolicyName: "CognitoAuthoriserMinimum",
-    }),
-  );
-  const invokeDoc = decodePolicyDocument(invoke.PolicyDocument) as {
-    Statement: { Action: string; Resource: string }[];
-  };
+  const invokeDoc = await inlinePolicy(
+    iam,
+    s.auth,
+    "CognitoAuthoriserMinimum",
+  ) as { Statement: { Action: string; Resource: string }[] };
   assert.deepEqual(invokeDoc.Statement[1], {
     Sid: "InvokeCredentialProxy",
     Effect: "Allow",
@@ -319,12 +301,7 @@ Deno.test("lambda deploy --dry-run prints the plan with the trust policy naming 
     );
     assert.equal(await layerVersions(`${s.fn}-deno`), 0);
     await assert.rejects(
-      iam.send(
-        new GetRolePolicyCommand({
-          RoleName: s.auth,
-          PolicyName: "CognitoAuthoriserMinimum",
-        }),
-      ),
+      inlinePolicy(iam, s.auth, "CognitoAuthoriserMinimum"),
     );
   } finally {
     await s.home.cleanup();
@@ -479,7 +456,7 @@ Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot
   const s = await setup();
   const clients = createAwsClients("us-east-1", {
     endpoint: moto.endpoint,
-    credentials: config.credentials,
+    credentials: clientConfig(moto).credentials,
   });
   try {
     // Lambda answers as it does until IAM has propagated a new role.

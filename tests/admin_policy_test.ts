@@ -4,68 +4,26 @@
  * stores them, idempotence, `--dry-run`, and argument checks.
  */
 import assert from "node:assert/strict";
-import {
-  CreateRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListRolePoliciesCommand,
-} from "@aws-sdk/client-iam";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { startMoto } from "./support/moto.ts";
-import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
+import { runAdmin, withTempHome } from "./support/cli.ts";
+import {
+  clientConfig,
+  createRole,
+  inlinePolicy,
+  inlinePolicyNames,
+} from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
-import { decodePolicyDocument, policyProblem } from "../lib/policies.ts";
+import { policyProblem } from "../lib/policies.ts";
 
 const moto = await startMoto();
 globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient({
-  region: "us-east-1",
-  endpoint: moto.endpoint,
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-});
+const iam = new IAMClient(clientConfig(moto));
 globalThis.addEventListener("unload", () => iam.destroy());
 
-async function cognitoRole(): Promise<string> {
-  const name = `auth-${crypto.randomUUID().slice(0, 8)}`;
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: name,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Federated: "cognito-identity.amazonaws.com" },
-          Action: "sts:AssumeRoleWithWebIdentity",
-        }],
-      }),
-    }),
-  );
-  return name;
-}
-
-async function inlinePolicy(role: string, name: string): Promise<unknown> {
-  const out = await iam.send(
-    new GetRolePolicyCommand({ RoleName: role, PolicyName: name }),
-  );
-  return decodePolicyDocument(out.PolicyDocument);
-}
-
-async function inlineNames(role: string): Promise<string[]> {
-  return (await iam.send(new ListRolePoliciesCommand({ RoleName: role })))
-    .PolicyNames ?? [];
-}
-
-async function withHome(fn: (home: TempHome) => Promise<void>) {
-  const home = await makeTempHome();
-  try {
-    await fn(home);
-  } finally {
-    await home.cleanup();
-  }
-}
-
 Deno.test("create-s3-policy puts whole-bucket access on the role, and a second run changes nothing", async () => {
-  await withHome(async (home) => {
-    const role = await cognitoRole();
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "auth");
     const args = [
       "policy",
       "create-s3-policy",
@@ -78,7 +36,7 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
     const env = { ...home.env, ...moto.adminEnv };
     const first = await runAdmin(args, env);
     assert.equal(first.code, 0, first.stderr);
-    const doc = await inlinePolicy(role, "S3Access-team-data");
+    const doc = await inlinePolicy(iam, role, "S3Access-team-data");
     assert.equal(policyProblem(doc), undefined);
     assert.deepEqual(doc, {
       Version: "2012-10-17",
@@ -100,13 +58,15 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
     const second = await runAdmin(args, env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
-    assert.deepEqual(await inlineNames(role), ["S3Access-team-data"]);
+    assert.deepEqual(await inlinePolicyNames(iam, role), [
+      "S3Access-team-data",
+    ]);
   });
 });
 
 Deno.test("create-s3-policy --user-specific limits each identity to its own ${cognito-identity.amazonaws.com:sub}/ prefix, with no warning on a Cognito role", async () => {
-  await withHome(async (home) => {
-    const role = await cognitoRole();
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "auth");
     const args = [
       "policy",
       "create-s3-policy",
@@ -121,7 +81,7 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
     const first = await runAdmin(args, env);
     assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /Warning/);
-    const doc = await inlinePolicy(role, "S3Access-team-data") as {
+    const doc = await inlinePolicy(iam, role, "S3Access-team-data") as {
       Statement: { Resource: string; Condition?: unknown }[];
     };
     assert.equal(
@@ -148,13 +108,15 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
     );
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /\(replaces the policy\)/);
-    assert.deepEqual(await inlineNames(role), ["S3Access-team-data"]);
+    assert.deepEqual(await inlinePolicyNames(iam, role), [
+      "S3Access-team-data",
+    ]);
   });
 });
 
 Deno.test("create-dynamodb-policy names the table by the caller's account and the region given, with LeadingKeys isolation, idempotently", async () => {
-  await withHome(async (home) => {
-    const role = await cognitoRole();
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "auth");
     const args = [
       "policy",
       "create-dynamodb-policy",
@@ -169,7 +131,7 @@ Deno.test("create-dynamodb-policy names the table by the caller's account and th
     const env = { ...home.env, ...moto.adminEnv };
     const first = await runAdmin(args, env);
     assert.equal(first.code, 0, first.stderr);
-    const doc = await inlinePolicy(role, "DynamoDBAccess-Notes") as {
+    const doc = await inlinePolicy(iam, role, "DynamoDBAccess-Notes") as {
       Statement: { Resource: string[]; Condition: unknown; Action: string[] }[];
     };
     assert.deepEqual(doc.Statement[0].Resource, [
@@ -185,13 +147,15 @@ Deno.test("create-dynamodb-policy names the table by the caller's account and th
     const second = await runAdmin(args, env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
-    assert.deepEqual(await inlineNames(role), ["DynamoDBAccess-Notes"]);
+    assert.deepEqual(await inlinePolicyNames(iam, role), [
+      "DynamoDBAccess-Notes",
+    ]);
   });
 });
 
 Deno.test("create-dynamodb-policy --dry-run shows the rendered document and puts nothing", async () => {
-  await withHome(async (home) => {
-    const role = await cognitoRole();
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "auth");
     const run = await runAdmin([
       "policy",
       "create-dynamodb-policy",
@@ -209,12 +173,12 @@ Deno.test("create-dynamodb-policy --dry-run shows the rendered document and puts
       /"arn:aws:dynamodb:us-east-1:123456789012:table\/Notes"/,
     );
     assert.match(run.stdout, /role .*, inline policy Mine/);
-    assert.deepEqual(await inlineNames(role), []);
+    assert.deepEqual(await inlinePolicyNames(iam, role), []);
   });
 });
 
 Deno.test("policy commands refuse malformed bucket and table names with exit 2 before any AWS call", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const env = { ...home.env, AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
     const bucket = await runAdmin([
       "policy",

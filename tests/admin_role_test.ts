@@ -4,67 +4,24 @@
  * moto back with the SDK after each run.
  */
 import assert from "node:assert/strict";
-import {
-  CreateRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListRolePoliciesCommand,
-} from "@aws-sdk/client-iam";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { startMoto } from "./support/moto.ts";
-import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
+import { runAdmin, type TempHome, withTempHome } from "./support/cli.ts";
 import { startIdentityRolesStub } from "./support/identity_roles_stub.ts";
-import { createCognitoStack } from "./support/fixtures.ts";
+import {
+  clientConfig,
+  COGNITO_TRUST,
+  createCognitoStack,
+  createRole,
+  inlinePolicy,
+  inlinePolicyNames,
+} from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
-import { decodePolicyDocument } from "../lib/policies.ts";
 
 const moto = await startMoto();
 globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient({
-  region: "us-east-1",
-  endpoint: moto.endpoint,
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-});
-
-const COGNITO_TRUST = {
-  Version: "2012-10-17",
-  Statement: [{
-    Effect: "Allow",
-    Principal: { Federated: "cognito-identity.amazonaws.com" },
-    Action: "sts:AssumeRoleWithWebIdentity",
-  }],
-};
-
-async function makeRole(trust: unknown = COGNITO_TRUST): Promise<string> {
-  const name = `role-${crypto.randomUUID().slice(0, 8)}`;
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: name,
-      AssumeRolePolicyDocument: JSON.stringify(trust),
-    }),
-  );
-  return name;
-}
-
-async function inlinePolicy(role: string, name: string): Promise<unknown> {
-  const out = await iam.send(
-    new GetRolePolicyCommand({ RoleName: role, PolicyName: name }),
-  );
-  return decodePolicyDocument(out.PolicyDocument);
-}
-
-async function inlineNames(role: string): Promise<string[]> {
-  return (await iam.send(new ListRolePoliciesCommand({ RoleName: role })))
-    .PolicyNames ?? [];
-}
-
-async function withHome(fn: (home: TempHome) => Promise<void>) {
-  const home = await makeTempHome();
-  try {
-    await fn(home);
-  } finally {
-    await home.cleanup();
-  }
-}
+const iam = new IAMClient(clientConfig(moto));
+globalThis.addEventListener("unload", () => iam.destroy());
 
 const POLICY = {
   Version: "2012-10-17",
@@ -75,22 +32,38 @@ const POLICY = {
   }],
 };
 
+/** Writes {@linkcode POLICY} to a file in the home; returns its path. */
+async function writePolicy(home: TempHome): Promise<string> {
+  const file = `${home.dir}/policy.json`;
+  await Deno.writeTextFile(file, JSON.stringify(POLICY));
+  return file;
+}
+
+/** `role apply-policy` of `file` onto `role` as `policyName`, and `more`. */
+function applyPolicyArgs(
+  role: string,
+  file: string,
+  policyName: string,
+  ...more: string[]
+): string[] {
+  return [
+    "role",
+    "apply-policy",
+    "--role-name",
+    role,
+    "--policy-file",
+    file,
+    "--policy-name",
+    policyName,
+    ...more,
+  ];
+}
+
 Deno.test("role apply-policy puts the file's document on the role, and a second run changes nothing", async () => {
-  await withHome(async (home) => {
-    const role = await makeRole();
-    const file = `${home.dir}/policy.json`;
-    await Deno.writeTextFile(file, JSON.stringify(POLICY));
-    const args = [
-      "role",
-      "apply-policy",
-      "--role-name",
-      role,
-      "--policy-file",
-      file,
-      "--policy-name",
-      "Reports",
-      "--yes",
-    ];
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "role");
+    const file = await writePolicy(home);
+    const args = applyPolicyArgs(role, file, "Reports", "--yes");
     const env = { ...home.env, ...moto.adminEnv };
     const first = await runAdmin(args, env);
     assert.equal(first.code, 0, first.stderr);
@@ -101,59 +74,44 @@ Deno.test("role apply-policy puts the file's document on the role, and a second 
       /\[1\/1\] done +iam:PutRolePolicy .*\(\d+\.\d s, \d+\.\d s in all\)/,
     );
     assert.ok(!first.stderr.includes("\x1b["), "NO_COLOR: no escape codes");
-    assert.deepEqual(await inlinePolicy(role, "Reports"), POLICY);
+    assert.deepEqual(await inlinePolicy(iam, role, "Reports"), POLICY);
 
     const second = await runAdmin(args, env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
     assert.doesNotMatch(second.stderr, /done/);
-    assert.deepEqual(await inlineNames(role), ["Reports"]);
-    assert.deepEqual(await inlinePolicy(role, "Reports"), POLICY);
+    assert.deepEqual(await inlinePolicyNames(iam, role), ["Reports"]);
+    assert.deepEqual(await inlinePolicy(iam, role, "Reports"), POLICY);
   });
 });
 
 Deno.test("role apply-policy --dry-run prints the plan and the policy JSON and puts nothing", async () => {
-  await withHome(async (home) => {
-    const role = await makeRole();
-    const file = `${home.dir}/policy.json`;
-    await Deno.writeTextFile(file, JSON.stringify(POLICY));
-    const run = await runAdmin([
-      "role",
-      "apply-policy",
-      "--role-name",
-      role,
-      "--policy-file",
-      file,
-      "--policy-name",
-      "Reports",
-      "--dry-run",
-    ], { ...home.env, ...moto.adminEnv });
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "role");
+    const file = await writePolicy(home);
+    const run = await runAdmin(
+      applyPolicyArgs(role, file, "Reports", "--dry-run"),
+      { ...home.env, ...moto.adminEnv },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /iam:PutRolePolicy/);
     assert.match(run.stdout, /"s3:GetObject"/);
     assert.match(run.stderr, /Dry run: nothing was changed/);
-    assert.deepEqual(await inlineNames(role), []);
+    assert.deepEqual(await inlinePolicyNames(iam, role), []);
   });
 });
 
 Deno.test("role apply-policy without --yes and without a terminal refuses with exit 13 and changes nothing", async () => {
-  await withHome(async (home) => {
-    const role = await makeRole();
-    const file = `${home.dir}/policy.json`;
-    await Deno.writeTextFile(file, JSON.stringify(POLICY));
-    const run = await runAdmin([
-      "role",
-      "apply-policy",
-      "--role-name",
-      role,
-      "--policy-file",
-      file,
-      "--policy-name",
-      "Reports",
-    ], { ...home.env, ...moto.adminEnv });
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "role");
+    const file = await writePolicy(home);
+    const run = await runAdmin(applyPolicyArgs(role, file, "Reports"), {
+      ...home.env,
+      ...moto.adminEnv,
+    });
     assert.equal(run.code, ExitCode.inputRequired, run.stderr);
     assert.match(run.stderr, /--yes/);
-    assert.deepEqual(await inlineNames(role), []);
+    assert.deepEqual(await inlinePolicyNames(iam, role), []);
   });
 });
 
@@ -194,7 +152,7 @@ const BAD_FILES: { name: string; text: string; expect: RegExp }[] = [
 ];
 
 Deno.test("role apply-policy refuses bad policy files with exit 17, naming the file and the fault, before any AWS call", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     // AWS is unreachable here: a refusal must come before any call.
     const env = {
       ...home.env,
@@ -205,39 +163,26 @@ Deno.test("role apply-policy refuses bad policy files with exit 17, naming the f
     for (const bad of BAD_FILES) {
       const file = `${home.dir}/bad-${BAD_FILES.indexOf(bad)}.json`;
       await Deno.writeTextFile(file, bad.text);
-      const run = await runAdmin([
-        "role",
-        "apply-policy",
-        "--role-name",
-        "any",
-        "--policy-file",
-        file,
-        "--policy-name",
-        "P",
-        "--yes",
-      ], env);
+      const run = await runAdmin(
+        applyPolicyArgs("any", file, "P", "--yes"),
+        env,
+      );
       assert.equal(run.code, ExitCode.policyFile, `${bad.name}: ${run.stderr}`);
       assert.ok(run.stderr.includes(file), `${bad.name}: ${run.stderr}`);
       assert.match(run.stderr, bad.expect, bad.name);
     }
-    const missing = await runAdmin([
-      "role",
-      "apply-policy",
-      "--role-name",
-      "any",
-      "--policy-file",
-      `${home.dir}/nope.json`,
-      "--policy-name",
-      "P",
-    ], env);
+    const missing = await runAdmin(
+      applyPolicyArgs("any", `${home.dir}/nope.json`, "P"),
+      env,
+    );
     assert.equal(missing.code, ExitCode.policyFile);
     assert.match(missing.stderr, /nope\.json: there is no such file/);
   });
 });
 
 Deno.test("role apply-policy warns when ${cognito-identity.amazonaws.com:sub} goes on a role assumed by an IAM user", async () => {
-  await withHome(async (home) => {
-    const role = await makeRole({
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "role", {
       Version: "2012-10-17",
       Statement: [{
         Effect: "Allow",
@@ -257,17 +202,10 @@ Deno.test("role apply-policy warns when ${cognito-identity.amazonaws.com:sub} go
         }],
       }),
     );
-    const run = await runAdmin([
-      "role",
-      "apply-policy",
-      "--role-name",
-      role,
-      "--policy-file",
-      file,
-      "--policy-name",
-      "Isolated",
-      "--dry-run",
-    ], { ...home.env, ...moto.adminEnv });
+    const run = await runAdmin(
+      applyPolicyArgs(role, file, "Isolated", "--dry-run"),
+      { ...home.env, ...moto.adminEnv },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
@@ -281,42 +219,26 @@ Deno.test("role apply-policy warns when ${cognito-identity.amazonaws.com:sub} go
 });
 
 Deno.test("role apply-policy on a role that does not exist exits 8 naming the role", async () => {
-  await withHome(async (home) => {
-    const file = `${home.dir}/policy.json`;
-    await Deno.writeTextFile(file, JSON.stringify(POLICY));
-    const run = await runAdmin([
-      "role",
-      "apply-policy",
-      "--role-name",
-      "no-such-role-here",
-      "--policy-file",
-      file,
-      "--policy-name",
-      "P",
-      "--yes",
-    ], { ...home.env, ...moto.adminEnv });
+  await withTempHome(async (home) => {
+    const file = await writePolicy(home);
+    const run = await runAdmin(
+      applyPolicyArgs("no-such-role-here", file, "P", "--yes"),
+      { ...home.env, ...moto.adminEnv },
+    );
     assert.equal(run.code, ExitCode.resourceNotFound, run.stderr);
     assert.match(run.stderr, /The IAM role no-such-role-here does not exist/);
   });
 });
 
 Deno.test("role info --json lists the trust policy, managed and inline policies with their documents", async () => {
-  await withHome(async (home) => {
-    const role = await makeRole();
-    const file = `${home.dir}/policy.json`;
-    await Deno.writeTextFile(file, JSON.stringify(POLICY));
+  await withTempHome(async (home) => {
+    const role = await createRole(iam, "role");
+    const file = await writePolicy(home);
     const env = { ...home.env, ...moto.adminEnv };
-    const put = await runAdmin([
-      "role",
-      "apply-policy",
-      "--role-name",
-      role,
-      "--policy-file",
-      file,
-      "--policy-name",
-      "Reports",
-      "--yes",
-    ], env);
+    const put = await runAdmin(
+      applyPolicyArgs(role, file, "Reports", "--yes"),
+      env,
+    );
     assert.equal(put.code, 0, put.stderr);
     const run = await runAdmin(
       ["role", "info", "--role-name", role, "--json"],
@@ -343,7 +265,7 @@ Deno.test("role info --json lists the trust policy, managed and inline policies 
 Deno.test("role info finds the Identity Pool's authenticated role through GetIdentityPoolRoles (identity-roles stand-in in front of moto)", async () => {
   const stub = startIdentityRolesStub(moto);
   try {
-    await withHome(async (home) => {
+    await withTempHome(async (home) => {
       const stack = await createCognitoStack(moto);
       const roleName = stack.roleArn.split("/").pop()!;
       stub.setRoles(stack.identityPoolId, { authenticated: stack.roleArn });
@@ -367,7 +289,7 @@ Deno.test("role info finds the Identity Pool's authenticated role through GetIde
 });
 
 Deno.test("role info with no role name and no Identity Pool exits 3 and says how to name the role", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const run = await runAdmin(["role", "info"], {
       ...home.env,
       ...moto.adminEnv,
@@ -377,10 +299,8 @@ Deno.test("role info with no role name and no Identity Pool exits 3 and says how
   });
 });
 
-globalThis.addEventListener("unload", () => iam.destroy());
-
 Deno.test("a malformed COGNITO_AUTH_ROLE_NAME exits 3 naming the variable", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const run = await runAdmin(["role", "info"], {
       ...home.env,
       ...moto.adminEnv,

@@ -11,15 +11,15 @@ import {
   DescribeIdentityPoolCommand,
   ListIdentityPoolsCommand,
 } from "@aws-sdk/client-cognito-identity";
-import {
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-} from "@aws-sdk/client-iam";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { startMoto } from "./support/moto.ts";
 import { startIdentityRolesStub } from "./support/identity_roles_stub.ts";
-import { createCognitoStack } from "./support/fixtures.ts";
-import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
+import {
+  clientConfig,
+  createCognitoStack,
+  inlinePolicy,
+} from "./support/fixtures.ts";
+import { runAdmin, withTempHome } from "./support/cli.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
 
 const moto = await startMoto();
@@ -28,13 +28,8 @@ globalThis.addEventListener("unload", () => {
   void stub.stop();
   void moto.stop();
 });
-const config = {
-  region: "us-east-1",
-  endpoint: moto.endpoint,
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-};
-const iam = new IAMClient(config);
-const identity = new CognitoIdentityClient(config);
+const iam = new IAMClient(clientConfig(moto));
+const identity = new CognitoIdentityClient(clientConfig(moto));
 globalThis.addEventListener("unload", () => {
   iam.destroy();
   identity.destroy();
@@ -48,17 +43,8 @@ async function poolsNamed(name: string): Promise<string[]> {
     .map((p) => p.IdentityPoolId!);
 }
 
-async function withHome(fn: (home: TempHome) => Promise<void>) {
-  const home = await makeTempHome();
-  try {
-    await fn(home);
-  } finally {
-    await home.cleanup();
-  }
-}
-
 Deno.test("setup-identity-pool (roles through the identity-roles stand-in) creates the pool, role, policy and roles, saves the id, and a second run changes nothing", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const stack = await createCognitoStack(moto);
     const tag = crypto.randomUUID().slice(0, 8);
     const poolName = `pool_${tag}`;
@@ -122,30 +108,27 @@ Deno.test("setup-identity-pool (roles through the identity-roles stand-in) creat
         "cognito-identity.amazonaws.com:amr": "authenticated",
       },
     });
-    const minimum = await iam.send(
-      new GetRolePolicyCommand({
-        RoleName: roleName,
-        PolicyName: "CognitoAuthoriserMinimum",
-      }),
+    assert.deepEqual(
+      await inlinePolicy(iam, roleName, "CognitoAuthoriserMinimum"),
+      {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "GetCredentialsForIdentity",
+            Effect: "Allow",
+            Action: "cognito-identity:GetCredentialsForIdentity",
+            Resource: "*",
+          },
+          {
+            Sid: "InvokeCredentialProxy",
+            Effect: "Allow",
+            Action: "lambda:InvokeFunction",
+            Resource:
+              "arn:aws:lambda:us-east-1:123456789012:function:cognito-credential-proxy",
+          },
+        ],
+      },
     );
-    assert.deepEqual(decodePolicyDocument(minimum.PolicyDocument), {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "GetCredentialsForIdentity",
-          Effect: "Allow",
-          Action: "cognito-identity:GetCredentialsForIdentity",
-          Resource: "*",
-        },
-        {
-          Sid: "InvokeCredentialProxy",
-          Effect: "Allow",
-          Action: "lambda:InvokeFunction",
-          Resource:
-            "arn:aws:lambda:us-east-1:123456789012:function:cognito-credential-proxy",
-        },
-      ],
-    });
     assert.deepEqual(stub.roles(poolId), { authenticated: role.Role?.Arn });
     assert.deepEqual(JSON.parse(await Deno.readTextFile(configPath)), {
       user_pool_id: stack.userPoolId,
@@ -173,7 +156,7 @@ Deno.test("setup-identity-pool (roles through the identity-roles stand-in) creat
 });
 
 Deno.test("setup-identity-pool --dry-run (roles through the identity-roles stand-in) creates no pool or role and leaves the config file as it was", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const stack = await createCognitoStack(moto);
     const tag = crypto.randomUUID().slice(0, 8);
     const run = await runAdmin([
@@ -200,7 +183,7 @@ Deno.test("setup-identity-pool --dry-run (roles through the identity-roles stand
 });
 
 Deno.test("setup-identity-pool (roles through the identity-roles stand-in) adopts a pool that allows unauthenticated identities and turns them off", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const stack = await createCognitoStack(moto);
     const tag = crypto.randomUUID().slice(0, 8);
     const { CreateIdentityPoolCommand } = await import(

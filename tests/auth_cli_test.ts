@@ -87,7 +87,11 @@ Deno.test("status shows each setting's source, masks ids, and reports the profil
   try {
     await Deno.writeTextFile(
       `${home.dir}/.cognito-cli-config.json`,
-      JSON.stringify({ user_pool_id: POOL, identity_pool_id: IDENTITY_POOL }),
+      JSON.stringify({
+        user_pool_id: POOL,
+        identity_pool_id: IDENTITY_POOL,
+        auth_role_name: "Cognito_Pool_Auth_Role",
+      }),
     );
     await Deno.mkdir(`${home.dir}/.aws`);
     const expires = new Date(Date.now() + 90 * 60_000).toISOString();
@@ -104,6 +108,10 @@ Deno.test("status shows each setting's source, masks ids, and reports the profil
     assert.match(run.stdout, /user_pool_id\s+us-east-1_\S*…\S+\s+\(file /);
     assert.match(run.stdout, /client_id\s+\S+\s+\(env COGNITO_CLIENT_ID\)/);
     assert.match(run.stdout, /region\s+us-east-1\s+\(derived/);
+    assert.match(
+      run.stdout,
+      /auth_role_name\s+Cognito_Pool_Auth_Role\s+\(file /,
+    );
     assert.ok(!run.stdout.includes(POOL), "the full pool id is shown");
     assert.ok(!run.stdout.includes(CLIENT), "the full client id is shown");
     assert.match(

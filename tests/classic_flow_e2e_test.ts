@@ -15,41 +15,22 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession } from "../lib/session_cache.ts";
-import { makeTempHome, runAuth, type TempHome } from "./support/cli.ts";
-import { type CognitoStack, createCognitoStack } from "./support/fixtures.ts";
-import { startMoto } from "./support/moto.ts";
-import { startRecorder } from "./support/recorder.ts";
+import { makeTempHome, runAuth } from "./support/cli.ts";
+import { createCognitoStack } from "./support/fixtures.ts";
+import { startRelayedMoto } from "./support/relay.ts";
 import { awsCli } from "./support/tools.ts";
 
-const moto = await startMoto();
-const relay = startRecorder(moto.endpoint);
-globalThis.addEventListener("unload", () => {
-  void relay.close();
-  void moto.stop();
-});
-
-const DENO_DIR = Deno.env.get("DENO_DIR") ??
-  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
-
-function env(home: TempHome, stack: CognitoStack): Record<string, string> {
-  return {
-    ...home.env,
-    ...moto.env,
-    ...stack.env,
-    AWS_ENDPOINT_URL: relay.endpoint,
-    DENO_DIR,
-  };
-}
+const { moto, relay, userEnv } = await startRelayedMoto();
 
 function requestsSince(mark: number): string[] {
-  return relay.requests.slice(mark).map((r) => `${r.service}:${r.action}`);
+  return relay.exchanges.slice(mark).map((r) => `${r.service}:${r.action}`);
 }
 
 Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWithWebIdentity for --duration hours, and the AWS CLI acts as the role", async () => {
   const stack = await createCognitoStack(moto);
   const home = await makeTempHome();
   try {
-    const mark = relay.requests.length;
+    const mark = relay.exchanges.length;
     const started = Date.now();
     const run = await runAuth(
       [
@@ -66,7 +47,7 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
         "2",
       ],
       {
-        ...env(home, stack),
+        ...userEnv(home, stack),
         COGNITO_PASSWORD: stack.password,
         // Configured, but the classic flow never calls it.
         COGNITO_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
@@ -81,7 +62,7 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
       // No Authorization header: the STS call is unsigned.
       "unsigned:AssumeRoleWithWebIdentity",
     ]);
-    const assume = new URLSearchParams(relay.requests.at(-1)!.raw);
+    const assume = new URLSearchParams(relay.exchanges.at(-1)!.requestBody);
     assert.equal(assume.get("RoleArn"), stack.roleArn);
     assert.equal(assume.get("DurationSeconds"), "7200");
     assert.equal(
@@ -140,7 +121,7 @@ Deno.test("a classic-flow session refreshes through credential_process with the 
         "1",
       ],
       {
-        ...env(home, stack),
+        ...userEnv(home, stack),
         COGNITO_PASSWORD: stack.password,
         COGNITO_CLASSIC_ROLE_ARN: stack.roleArn,
       },
@@ -149,15 +130,15 @@ Deno.test("a classic-flow session refreshes through credential_process with the 
     const before = (await readSession(home.env, "cl"))!;
     const setup = await runAuth(
       ["setup-profile", "--profile", "cl"],
-      env(home, stack),
+      userEnv(home, stack),
     );
     assert.equal(setup.code, 0, setup.stderr);
 
     // A window longer than the 1-hour credentials: they count as expired.
-    const mark = relay.requests.length;
+    const mark = relay.exchanges.length;
     const who = await awsCli(
       ["sts", "get-caller-identity", "--profile", "cl", "--output", "json"],
-      { ...env(home, stack), COGNITO_AUTH_REFRESH_WINDOW: "3700" },
+      { ...userEnv(home, stack), COGNITO_AUTH_REFRESH_WINDOW: "3700" },
     );
     assert.equal(who.code, 0, who.stderr);
     const calls = requestsSince(mark);
@@ -168,7 +149,7 @@ Deno.test("a classic-flow session refreshes through credential_process with the 
     ]);
     assert.ok(!calls.includes("cognito-identity:GetId"));
     assert.equal(
-      JSON.parse(relay.requests[mark].raw).AuthFlow,
+      JSON.parse(relay.exchanges[mark].requestBody).AuthFlow,
       "REFRESH_TOKEN_AUTH",
     );
     assert.match(JSON.parse(who.stdout).Arn, /assumed-role\/.+\/CognitoAuth-/);
@@ -187,10 +168,10 @@ Deno.test("login --flow classic without a role ARN stops with exit 3 before sign
   const stack = await createCognitoStack(moto);
   const home = await makeTempHome();
   try {
-    const mark = relay.requests.length;
+    const mark = relay.exchanges.length;
     const run = await runAuth(
       ["login", "-u", stack.username, "--flow", "classic"],
-      { ...env(home, stack), COGNITO_PASSWORD: stack.password },
+      { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
     );
     assert.equal(run.code, ExitCode.config, run.stderr);
     assert.match(

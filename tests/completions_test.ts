@@ -14,24 +14,12 @@ import {
 } from "../cli/completions.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { makeTempHome, runAdmin, runAuth } from "./support/cli.ts";
-import { runCommand } from "./support/tools.ts";
-
-function installed(shell: string): boolean {
-  try {
-    return new Deno.Command(shell, {
-      args: ["-c", "exit 0"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import { runCommand, shellInstalled } from "./support/tools.ts";
 
 /** zsh and fish come from tests/support/setup.ts; a missing one fails. */
 function requireShell(shell: string): void {
   assert.ok(
-    installed(shell),
+    shellInstalled(shell),
     `${shell} is not installed: run \`deno task test\` as root to have ` +
       `tests/support/setup.ts install it, or install it with your package manager`,
   );

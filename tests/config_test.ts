@@ -260,6 +260,7 @@ Deno.test("loadSettings reads the file named by COGNITO_CLI_CONFIG and reports u
       JSON.stringify({
         user_pool_id: "ap-south-1_Xyz789",
         client_id: "fileclient",
+        auth_role_name: "Cognito_Pool_Auth_Role",
         theme: "dark",
       }),
     );
@@ -276,6 +277,7 @@ Deno.test("loadSettings reads the file named by COGNITO_CLI_CONFIG and reports u
     assert.equal(resolved.configFileFound, true);
     assert.deepEqual(resolved.unknownFileKeys, ["theme"]);
     assert.equal(resolved.values.clientId, "fileclient");
+    assert.equal(resolved.values.authRoleName, "Cognito_Pool_Auth_Role");
     assert.equal(resolved.values.region, "ap-south-1");
     assert.equal(resolved.sources.identityPoolId, "flag");
   });
@@ -438,6 +440,7 @@ Deno.test("loadConfigFile rejects known keys whose value is not a string, naming
         user_pool_id: "us-east-1_AbC",
         region: 1,
         client_id: null,
+        auth_role_name: ["Role"],
         other: 5,
       }),
     );
@@ -445,6 +448,7 @@ Deno.test("loadConfigFile rejects known keys whose value is not a string, naming
     assert.ok(error.message.includes(path), error.message);
     assert.match(error.message, /"region" \(a number\)/);
     assert.match(error.message, /"client_id" \(null\)/);
+    assert.match(error.message, /"auth_role_name" \(an array\)/);
     assert.doesNotMatch(error.message, /user_pool_id|other/);
   });
 });
@@ -466,6 +470,8 @@ const VALID: { name: SettingName; value: string }[] = [
   { name: "clientId", value: "1h57kf5cpq17m0eml12EXAMPLE" }, // real AWS
   { name: "clientId", value: "872c64b892314b438325a66aca" }, // moto
   { name: "clientId", value: "a+b_c" },
+  { name: "authRoleName", value: "Cognito_MyPool_Auth_Role" },
+  { name: "authRoleName", value: "a+=,.@_-".repeat(8) },
   { name: "clientId", value: "x".repeat(128) },
   {
     name: "identityPoolId",
@@ -575,6 +581,7 @@ const LABELS: Record<SettingName, string> = {
   lambdaFunctionName: "Lambda function name",
   clientSecret: "client secret",
   classicRoleArn: "classic flow role ARN",
+  authRoleName: "authenticated role name",
 };
 
 Deno.test("validateSettings rejects malformed values naming the setting, its source, the value and the fix", () => {
@@ -933,4 +940,71 @@ Deno.test("the client secret and classic role ARN come from the environment or t
   assert.match(error.message, /client secret \(hidden\)/);
   assert.ok(!error.message.includes("has a space"));
   assert.match(error.message, /classic flow role ARN "x"/);
+});
+
+Deno.test("the admin's authenticated role name resolves like every setting, and its hints name setup-identity-pool", () => {
+  const fromFile = resolveSettings({}, {}, {
+    authRoleName: "Cognito_Pool_Auth_Role",
+  }, META);
+  assert.equal(fromFile.values.authRoleName, "Cognito_Pool_Auth_Role");
+  assert.equal(fromFile.sources.authRoleName, "file");
+  const fromEnv = resolveSettings(
+    {},
+    { COGNITO_AUTH_ROLE_NAME: "EnvRole" },
+    { authRoleName: "Cognito_Pool_Auth_Role" },
+    META,
+  );
+  assert.equal(fromEnv.values.authRoleName, "EnvRole");
+  assert.equal(
+    describeSource("authRoleName", "flag", META.configPath),
+    "flag --role-name",
+  );
+  assert.equal(
+    describeSource("authRoleName", "env", META.configPath),
+    "env COGNITO_AUTH_ROLE_NAME",
+  );
+
+  for (const value of ["not a role", "r".repeat(65)]) {
+    const fromFlag = configErrorFrom(() =>
+      validateSettings(
+        resolveSettings({ authRoleName: value }, {}, undefined, META),
+        [],
+      )
+    );
+    assert.match(
+      fromFlag.message,
+      /authenticated role name ".*" \(from flag --role-name\) (is malformed|is too long).*: expected an IAM role name/,
+    );
+    assert.match(fromFlag.message, /Pass the right value with --role-name\./);
+  }
+  const env = configErrorFrom(() =>
+    validateSettings(
+      resolveSettings(
+        {},
+        { COGNITO_AUTH_ROLE_NAME: "not a role" },
+        undefined,
+        META,
+      ),
+      [],
+    )
+  );
+  assert.match(
+    env.message,
+    /"not a role" \(from env COGNITO_AUTH_ROLE_NAME\) is malformed/,
+  );
+  assert.match(
+    env.message,
+    /Set COGNITO_AUTH_ROLE_NAME to the right value, or unset it and run `aws-cognito-admin setup-identity-pool`\./,
+  );
+  const file = configErrorFrom(() =>
+    validateSettings(
+      resolvedFrom({ authRoleName: "a/b" }, "file", "/cfg/c.json"),
+      [],
+    )
+  );
+  assert.match(
+    file.message,
+    /\(from file \/cfg\/c\.json\) is malformed.*Run `aws-cognito-admin setup-identity-pool` to correct it, or edit \/cfg\/c\.json\./,
+  );
+  assert.doesNotMatch(file.message, /aws-cognito-auth configure/);
 });

@@ -19,6 +19,7 @@ import { ExitCode } from "../lib/errors.ts";
 import { readSession, sessionFilePath } from "../lib/session_cache.ts";
 import {
   AUTH_TS,
+  DENO_DIR,
   makeTempHome,
   runAuth,
   type TempHome,
@@ -28,44 +29,24 @@ import {
   type CognitoStack,
   createCognitoStack,
 } from "./support/fixtures.ts";
-import { startMoto } from "./support/moto.ts";
-import { startRecorder } from "./support/recorder.ts";
+import { startRelayedMoto } from "./support/relay.ts";
 import { awsCli, runCommand } from "./support/tools.ts";
 
-const moto = await startMoto();
-const relay = startRecorder(moto.endpoint);
-globalThis.addEventListener("unload", () => {
-  void relay.close();
-  void moto.stop();
-});
-
-const DENO_DIR = Deno.env.get("DENO_DIR") ??
-  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
-
-/** Environment of a user on this machine: our tool and the AWS CLI reach moto through the relay. */
-function userEnv(home: TempHome, stack?: CognitoStack): Record<string, string> {
-  return {
-    ...home.env,
-    ...moto.env,
-    ...stack?.env,
-    AWS_ENDPOINT_URL: relay.endpoint,
-    DENO_DIR,
-  };
-}
+const { moto, relay, userEnv } = await startRelayedMoto();
 
 /** Requests that reached moto while `action` ran, as `service:action` counts. */
 async function requestsDuring<T>(
   action: () => Promise<T>,
 ): Promise<[T, Record<string, number>, string[]]> {
-  const start = relay.requests.length;
+  const start = relay.exchanges.length;
   const result = await action();
-  const seen = relay.requests.slice(start);
+  const seen = relay.exchanges.slice(start);
   const counts: Record<string, number> = {};
   for (const r of seen) {
     const key = `${r.service}:${r.action}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
-  return [result, counts, seen.map((r) => r.raw)];
+  return [result, counts, seen.map((r) => r.requestBody)];
 }
 
 function cognitoCalls(counts: Record<string, number>): number {

@@ -10,16 +10,13 @@ import { compileJobs, ENTRY_POINTS, TARGETS } from "../scripts/compile.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { ACTIONLINT } from "./support/actionlint.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
-import { makeTempHome } from "./support/cli.ts";
+import { DENO_DIR, makeTempHome } from "./support/cli.ts";
 import { startMoto } from "./support/moto.ts";
 import { freePort, runCommand, type RunResult } from "./support/tools.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The Deno cache of this process, so subprocesses find the npm packages. */
-const DENO_DIR = Deno.env.get("DENO_DIR") ??
-  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
-
 /**
  * A proxy that refuses every connection: a process given this environment
  * cannot fetch anything from the internet (loopback stays direct).

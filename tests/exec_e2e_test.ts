@@ -11,6 +11,7 @@ import { writeSession } from "../lib/session_cache.ts";
 import { ExitCode } from "../lib/errors.ts";
 import {
   AUTH_TS,
+  DENO_DIR,
   makeTempHome,
   runAuth,
   type TempHome,
@@ -111,8 +112,7 @@ Deno.test("exec forwards SIGTERM, SIGINT and SIGHUP sent to it to the command, a
         env: {
           ...home.env,
           PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-          DENO_DIR: Deno.env.get("DENO_DIR") ??
-            `${Deno.env.get("HOME")}/.cache/deno`,
+          DENO_DIR,
         },
         clearEnv: true,
         stdin: "null",

@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import {
   AUTH_TS,
+  DENO_DIR,
   makeTempHome,
   runAuth,
   type TempHome,
@@ -416,8 +417,7 @@ Deno.test("an unknown but well-formed region: as the profile's region it is writ
     const env: Record<string, string> = {
       ...home.env,
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      DENO_DIR: Deno.env.get("DENO_DIR") ??
-        `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`,
+      DENO_DIR,
       AWS_EC2_METADATA_DISABLED: "true",
       COGNITO_USER_POOL_ID: "xx-nowhere-9_AbC123xyz",
       COGNITO_CLIENT_ID: "client123",

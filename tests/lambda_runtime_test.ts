@@ -5,17 +5,14 @@
  * NODE_EXTRA_CA_CERTS), real AssumeRole at moto's STS (AWS_ENDPOINT_URL_STS).
  */
 import assert from "node:assert/strict";
-import { Agent } from "node:https";
 import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { buildLambdaZip } from "../lambda/build.ts";
+import { clientConfig, createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
 import { RIE_FUNCTION_NAME, runProxyClient, startRie } from "./support/rie.ts";
 import { makeTestTls } from "./support/tls.ts";
@@ -33,63 +30,34 @@ globalThis.addEventListener("unload", () => void moto.stop());
 const work = await Deno.makeTempDir({ prefix: "lambda-rie-test-" });
 
 /** SDK settings for the test's own calls to moto over TLS. */
-const sdk = {
-  region: REGION,
-  endpoint: moto.endpoint,
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-  requestHandler: { httpsAgent: new Agent({ ca: tls.caPem }) },
-};
+const sdk = clientConfig(moto);
 
 /** A user pool with two app clients and a user, and that user's tokens. */
 async function cognitoUser() {
+  const stack = await createCognitoStack(moto);
   const idp = new CognitoIdentityProviderClient(sdk);
-  const tag = crypto.randomUUID().slice(0, 8);
-  const pool = await idp.send(
-    new CreateUserPoolCommand({ PoolName: `proxy-${tag}` }),
-  );
-  const userPoolId = pool.UserPool!.Id!;
-  const client = async () =>
-    (await idp.send(
-      new CreateUserPoolClientCommand({
-        UserPoolId: userPoolId,
-        ClientName: `client-${crypto.randomUUID().slice(0, 8)}`,
-        ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH"],
-      }),
-    )).UserPoolClient!.ClientId!;
-  const clientId = await client();
-  const otherClientId = await client();
-  const username = `rie-user-${tag}`;
-  const password = `Pw-${crypto.randomUUID()}!a1`;
-  await idp.send(
-    new AdminCreateUserCommand({
-      UserPoolId: userPoolId,
-      Username: username,
-      MessageAction: "SUPPRESS",
+  const otherClientId = (await idp.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: stack.userPoolId,
+      ClientName: `other-${crypto.randomUUID().slice(0, 8)}`,
+      ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH"],
     }),
-  );
-  await idp.send(
-    new AdminSetUserPasswordCommand({
-      UserPoolId: userPoolId,
-      Username: username,
-      Password: password,
-      Permanent: true,
-    }),
-  );
+  )).UserPoolClient!.ClientId!;
   const signIn = async (id: string) =>
     (await idp.send(
       new InitiateAuthCommand({
         ClientId: id,
         AuthFlow: "USER_PASSWORD_AUTH",
-        AuthParameters: { USERNAME: username, PASSWORD: password },
+        AuthParameters: { USERNAME: stack.username, PASSWORD: stack.password },
       }),
     )).AuthenticationResult!;
-  const tokens = await signIn(clientId);
+  const tokens = await signIn(stack.clientId);
   const otherClientTokens = await signIn(otherClientId);
   idp.destroy();
   return {
-    userPoolId,
-    clientId,
-    username,
+    userPoolId: stack.userPoolId,
+    clientId: stack.clientId,
+    username: stack.username,
     idToken: tokens.IdToken!,
     accessToken: tokens.AccessToken!,
     otherClientIdToken: otherClientTokens.IdToken!,

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { awsCli } from "./support/tools.ts";
 import { startMoto } from "./support/moto.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
+import { writeHandWrittenCredentials } from "./support/reliability.ts";
 import { makeTempHome, runAuth } from "./support/cli.ts";
 import { ExitCode } from "../lib/errors.ts";
 
@@ -82,11 +83,7 @@ Deno.test("login leaves other profiles, comments and blank lines byte-for-byte",
   const stack = await createCognitoStack(moto);
   const home = await makeTempHome();
   try {
-    await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
-    const before = "# my keys\n[work]\naws_access_key_id = AKIAWORK\n" +
-      "aws_secret_access_key = keep-me\n\n; old profile\n[old]\n" +
-      "aws_access_key_id = AKIAOLD\naws_secret_access_key = old\n";
-    await Deno.writeTextFile(home.credentialsFile, before, { mode: 0o600 });
+    const before = await writeHandWrittenCredentials(home);
     const configBefore = "[default]\noutput = json\n";
     await Deno.writeTextFile(home.configFile, configBefore);
     const run = await runAuth(

@@ -6,30 +6,16 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession, sessionFilePath } from "../lib/session_cache.ts";
-import { makeTempHome, runAuth, type TempHome } from "./support/cli.ts";
-import { type CognitoStack, createCognitoStack } from "./support/fixtures.ts";
-import { startMoto } from "./support/moto.ts";
-import { startRecorder } from "./support/recorder.ts";
+import { makeTempHome, runAuth } from "./support/cli.ts";
+import { createCognitoStack } from "./support/fixtures.ts";
+import { writeHandWrittenCredentials } from "./support/reliability.ts";
+import { startRelayedMoto } from "./support/relay.ts";
 import { runCommand } from "./support/tools.ts";
 
-const moto = await startMoto();
-const relay = startRecorder(moto.endpoint);
-globalThis.addEventListener("unload", () => {
-  void relay.close();
-  void moto.stop();
-});
-
-function env(home: TempHome, stack: CognitoStack): Record<string, string> {
-  return {
-    ...home.env,
-    ...moto.env,
-    ...stack.env,
-    AWS_ENDPOINT_URL: relay.endpoint,
-  };
-}
+const { moto, relay, userEnv } = await startRelayedMoto();
 
 function signIns(from: number): number {
-  return relay.requests.slice(from).filter((r) => r.action === "InitiateAuth")
+  return relay.exchanges.slice(from).filter((r) => r.action === "InitiateAuth")
     .length;
 }
 
@@ -39,7 +25,7 @@ Deno.test("login --format env prints export lines that evaluate in sh, writes no
   try {
     const run = await runAuth(
       ["login", "-u", stack.username, "--no-lambda-proxy", "--format", "env"],
-      { ...env(home, stack), COGNITO_PASSWORD: stack.password },
+      { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
     );
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stdout, /Signing in|Printed/, "messages on stderr");
@@ -90,7 +76,7 @@ Deno.test("login --format json prints one JSON object with the credentials, expi
         "--format",
         "json",
       ],
-      { ...env(home, stack), COGNITO_PASSWORD: stack.password },
+      { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
     );
     assert.equal(run.code, 0, run.stderr);
     const object = JSON.parse(run.stdout);
@@ -125,7 +111,7 @@ Deno.test("login skips the sign-in while the profile's credentials are valid for
       "--no-lambda-proxy",
     ];
     const withPassword = {
-      ...env(home, stack),
+      ...userEnv(home, stack),
       COGNITO_PASSWORD: stack.password,
     };
     const first = await runAuth(base, withPassword);
@@ -134,10 +120,10 @@ Deno.test("login skips the sign-in while the profile's credentials are valid for
 
     // moto's credentials live 90 s: with a 10-second window they are good.
     // No password source at all: a skip needs none.
-    let mark = relay.requests.length;
+    let mark = relay.exchanges.length;
     const skipped = await runAuth(
       [...base, "--refresh-window", "10"],
-      env(home, stack),
+      userEnv(home, stack),
     );
     assert.equal(skipped.code, 0, skipped.stderr);
     assert.match(skipped.stderr, /not signing in again/);
@@ -145,7 +131,7 @@ Deno.test("login skips the sign-in while the profile's credentials are valid for
     assert.equal(signIns(mark), 0);
     assert.equal(await Deno.readTextFile(home.credentialsFile), written);
 
-    mark = relay.requests.length;
+    mark = relay.exchanges.length;
     const forced = await runAuth(
       [...base, "--refresh-window", "10", "--force"],
       withPassword,
@@ -155,7 +141,7 @@ Deno.test("login skips the sign-in while the profile's credentials are valid for
     assert.equal(signIns(mark), 1);
 
     // A window longer than the credentials' life: sign in.
-    mark = relay.requests.length;
+    mark = relay.exchanges.length;
     const stale = await runAuth(
       [...base, "--refresh-window", "120"],
       withPassword,
@@ -165,7 +151,7 @@ Deno.test("login skips the sign-in while the profile's credentials are valid for
 
     // The keys are no longer in the file: sign in, even within the window.
     await Deno.writeTextFile(home.credentialsFile, "");
-    mark = relay.requests.length;
+    mark = relay.exchanges.length;
     const gone = await runAuth(
       [...base, "--refresh-window", "10"],
       withPassword,
@@ -185,7 +171,7 @@ Deno.test("login skips the sign-in while the profile's credentials are valid for
         "--refresh-window",
         "10",
       ],
-      env(home, stack),
+      userEnv(home, stack),
     );
     assert.equal(noSkip.code, ExitCode.inputRequired, noSkip.stderr);
   } finally {
@@ -197,13 +183,9 @@ Deno.test("logout removes only that profile's four keys and its saved sign-in: e
   const stack = await createCognitoStack(moto);
   const home = await makeTempHome();
   try {
-    await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
-    const before = "# my keys\n[work]\naws_access_key_id = AKIAWORK\n" +
-      "aws_secret_access_key = keep-me\n\n; old profile\n[old]\n" +
-      "aws_access_key_id = AKIAOLD\naws_secret_access_key = old\n";
-    await Deno.writeTextFile(home.credentialsFile, before, { mode: 0o600 });
+    const before = await writeHandWrittenCredentials(home);
     const withPassword = {
-      ...env(home, stack),
+      ...userEnv(home, stack),
       COGNITO_PASSWORD: stack.password,
     };
     for (const profile of ["dev", "kept"]) {
@@ -229,7 +211,10 @@ Deno.test("logout removes only that profile's four keys and its saved sign-in: e
     const withKept = await Deno.readTextFile(home.credentialsFile);
     const config = await Deno.readTextFile(home.configFile);
 
-    const dev = await runAuth(["logout", "--profile", "dev"], env(home, stack));
+    const dev = await runAuth(
+      ["logout", "--profile", "dev"],
+      userEnv(home, stack),
+    );
     assert.equal(dev.code, 0, dev.stderr);
     assert.match(dev.stderr, /Removed the credentials of profile dev/);
     const afterDev = await Deno.readTextFile(home.credentialsFile);
@@ -244,7 +229,7 @@ Deno.test("logout removes only that profile's four keys and its saved sign-in: e
 
     const kept = await runAuth(
       ["logout", "--profile", "kept"],
-      env(home, stack),
+      userEnv(home, stack),
     );
     assert.equal(kept.code, 0, kept.stderr);
     assert.equal(
@@ -261,7 +246,7 @@ Deno.test("logout removes only that profile's four keys and its saved sign-in: e
     // Long-term keys this tool did not write are never removed.
     const work = await runAuth(
       ["logout", "--profile", "work"],
-      env(home, stack),
+      userEnv(home, stack),
     );
     assert.equal(work.code, 0, work.stderr);
     assert.match(work.stderr, /did not write; left them/);

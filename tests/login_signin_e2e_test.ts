@@ -14,32 +14,13 @@ import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession } from "../lib/session_cache.ts";
 import { secretHash } from "../lib/user_pool.ts";
-import { makeTempHome, runAuth, type TempHome } from "./support/cli.ts";
-import {
-  type CognitoStack,
-  createCognitoStack,
-  totpCode,
-} from "./support/fixtures.ts";
-import { startMoto } from "./support/moto.ts";
-import { startRecorder } from "./support/recorder.ts";
+import { makeTempHome, runAuth } from "./support/cli.ts";
+import { createCognitoStack, freshTotpCode } from "./support/fixtures.ts";
+import { startRelayedMoto } from "./support/relay.ts";
 
-const moto = await startMoto({
+const { moto, relay, userEnv } = await startRelayedMoto({
   env: { MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: "true" },
 });
-const relay = startRecorder(moto.endpoint);
-globalThis.addEventListener("unload", () => {
-  void relay.close();
-  void moto.stop();
-});
-
-function env(home: TempHome, stack: CognitoStack): Record<string, string> {
-  return {
-    ...home.env,
-    ...moto.env,
-    ...stack.env,
-    AWS_ENDPOINT_URL: relay.endpoint,
-  };
-}
 
 /** The Cognito requests sent while `action` ran, with their JSON bodies. */
 async function cognitoRequests<T>(
@@ -47,24 +28,18 @@ async function cognitoRequests<T>(
 ): Promise<
   [T, { action: string; body: Record<string, unknown>; raw: string }[]]
 > {
-  const start = relay.requests.length;
+  const start = relay.exchanges.length;
   const result = await action();
   return [
     result,
-    relay.requests.slice(start)
+    relay.exchanges.slice(start)
       .filter((r) => r.service === "cognito-idp")
-      .map((r) => ({ action: r.action, body: JSON.parse(r.raw), raw: r.raw })),
+      .map((r) => ({
+        action: r.action,
+        body: JSON.parse(r.requestBody),
+        raw: r.requestBody,
+      })),
   ];
-}
-
-/**
- * A TOTP code valid for at least 10 more seconds (moto accepts only the
- * current 30-second step, and a login takes a moment to get there).
- */
-async function lastingTotpCode(secret: string): Promise<string> {
-  const left = 30_000 - (Date.now() % 30_000);
-  if (left < 10_000) await new Promise((r) => setTimeout(r, left + 100));
-  return await totpCode(secret);
 }
 
 Deno.test("login --auth-flow srp signs in with USER_SRP_AUTH and PASSWORD_VERIFIER, the password never goes over the wire, and the session records the user's real name (the sub)", async () => {
@@ -84,7 +59,7 @@ Deno.test("login --auth-flow srp signs in with USER_SRP_AUTH and PASSWORD_VERIFI
           "srp",
           "--no-lambda-proxy",
         ],
-        { ...env(home, stack), COGNITO_PASSWORD: stack.password },
+        { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
       )
     );
     assert.equal(run.code, 0, run.stderr);
@@ -126,7 +101,7 @@ Deno.test("an app client secret from COGNITO_CLIENT_SECRET at login and from cli
           "sec",
         ],
         {
-          ...env(home, stack),
+          ...userEnv(home, stack),
           COGNITO_PASSWORD: stack.password,
           COGNITO_CLIENT_SECRET: stack.clientSecret!,
         },
@@ -147,7 +122,7 @@ Deno.test("an app client secret from COGNITO_CLIENT_SECRET at login and from cli
 
     // The refresh needs the secret too: with none, a clear settings error.
     const refreshEnv = {
-      ...env(home, stack),
+      ...userEnv(home, stack),
       COGNITO_AUTH_REFRESH_WINDOW: "120",
     };
     const without = await runAuth(
@@ -181,7 +156,7 @@ Deno.test("an app client secret from COGNITO_CLIENT_SECRET at login and from cli
     // status shows the secret is set, never the secret.
     const status = await runAuth(
       ["status", "--profile", "sec"],
-      env(home, stack),
+      userEnv(home, stack),
     );
     assert.match(status.stdout, /client_secret\s+\(set, hidden\)/);
     assert.ok(!status.stdout.includes(stack.clientSecret!));
@@ -203,7 +178,7 @@ Deno.test("login --mfa-code answers SOFTWARE_TOKEN_MFA in moto's TOTP mode; with
       "mfa",
     ];
     const withPassword = {
-      ...env(home, stack),
+      ...userEnv(home, stack),
       COGNITO_PASSWORD: stack.password,
     };
 
@@ -218,7 +193,10 @@ Deno.test("login --mfa-code answers SOFTWARE_TOKEN_MFA in moto's TOTP mode; with
     assert.equal(wrong.code, ExitCode.challenge, wrong.stderr);
     assert.match(wrong.stderr, /did not accept the MFA code/);
 
-    const code = await lastingTotpCode(stack.totpSecret!);
+    const code = await freshTotpCode(
+      stack.totpSecret!,
+      10_000, // a login takes a moment to get to the MFA step
+    );
     const [ok, requests] = await cognitoRequests(() =>
       runAuth([...base, "--mfa-code", code], withPassword)
     );
@@ -234,7 +212,7 @@ Deno.test("login --mfa-code answers SOFTWARE_TOKEN_MFA in moto's TOTP mode; with
     const refreshed = await runAuth(
       ["credential-process", "--profile", "mfa"],
       {
-        ...env(home, stack),
+        ...userEnv(home, stack),
         COGNITO_AUTH_REFRESH_WINDOW: "120",
       },
     );

@@ -14,16 +14,18 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { makeTempHome, runAuth } from "./support/cli.ts";
-import { createCognitoStack } from "./support/fixtures.ts";
+import { makeTempHome, runAuth, type TempHome } from "./support/cli.ts";
+import { type CognitoStack, createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
 import { startRelay } from "./support/relay.ts";
+import { exists, waitFor } from "./support/tools.ts";
 import {
   assertNoStackTrace,
   HAND_WRITTEN_CREDENTIALS,
   HAND_WRITTEN_PROFILES,
   LOGIN_KEYS,
   sdkCredentialsProfiles,
+  writeHandWrittenCredentials,
 } from "./support/reliability.ts";
 
 const WRITERS = 20;
@@ -134,8 +136,7 @@ Deno.test(`${WRITERS} concurrent logins × ${ROUNDS} rounds: every profile lands
   for (let round = 0; round < ROUNDS; round++) {
     const home = await makeTempHome();
     try {
-      await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
-      await Deno.writeFile(home.credentialsFile, ORIGINAL, { mode: 0o600 });
+      await writeHandWrittenCredentials(home);
       const env = {
         ...home.env,
         ...moto.env,
@@ -240,20 +241,25 @@ async function writerHoldingTheLock(path: string): Promise<Deno.ChildProcess> {
     stdout: "null",
     stderr: "null",
   }).spawn();
-  const deadline = Date.now() + 20_000;
-  while (true) {
-    try {
-      await Deno.stat(`${path}.lock`);
-      return child;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill("SIGKILL");
-        await child.status;
-        throw new Error("the writer never took the lock");
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  if (!await waitFor(() => exists(`${path}.lock`), 20_000, 20)) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error("the writer never took the lock");
   }
+  return child;
+}
+
+/** The next login, to profile `after`, that must take the lock over. */
+function loginAfter(home: TempHome, stack: CognitoStack) {
+  return runAuth(
+    ["login", "-u", stack.username, "--profile", "after", "--no-lambda-proxy"],
+    {
+      ...home.env,
+      ...moto.env,
+      ...stack.env,
+      COGNITO_PASSWORD: stack.password,
+    },
+  );
 }
 
 Deno.test("a lock left by a writer killed with SIGKILL while holding it is taken over by the next login at once, with a message naming the dead process", async () => {
@@ -267,28 +273,11 @@ Deno.test("a lock left by a writer killed with SIGKILL while holding it is taken
     assert.equal((await writer.status).signal, "SIGKILL");
     // The writer died holding the lock; put the real file back.
     await Deno.remove(home.credentialsFile);
-    await Deno.writeTextFile(home.credentialsFile, HAND_WRITTEN_CREDENTIALS, {
-      mode: 0o600,
-    });
+    await writeHandWrittenCredentials(home);
     await Deno.stat(`${home.credentialsFile}.lock`); // still there
 
     const started = Date.now();
-    const run = await runAuth(
-      [
-        "login",
-        "-u",
-        stack.username,
-        "--profile",
-        "after",
-        "--no-lambda-proxy",
-      ],
-      {
-        ...home.env,
-        ...moto.env,
-        ...stack.env,
-        COGNITO_PASSWORD: stack.password,
-      },
-    );
+    const run = await loginAfter(home, stack);
     const elapsed = Date.now() - started;
     assert.equal(run.code, 0, run.stderr);
     assert.match(
@@ -316,32 +305,14 @@ Deno.test("a lock file with no owner information older than 30 s is taken over b
   const stack = await createCognitoStack(moto);
   const home = await makeTempHome();
   try {
-    await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
-    await Deno.writeTextFile(home.credentialsFile, HAND_WRITTEN_CREDENTIALS, {
-      mode: 0o600,
-    });
+    await writeHandWrittenCredentials(home);
     const lockPath = `${home.credentialsFile}.lock`;
     await Deno.writeTextFile(lockPath, "");
     const old = new Date(Date.now() - 60_000);
     await Deno.utime(lockPath, old, old);
 
     const started = Date.now();
-    const run = await runAuth(
-      [
-        "login",
-        "-u",
-        stack.username,
-        "--profile",
-        "after",
-        "--no-lambda-proxy",
-      ],
-      {
-        ...home.env,
-        ...moto.env,
-        ...stack.env,
-        COGNITO_PASSWORD: stack.password,
-      },
-    );
+    const run = await loginAfter(home, stack);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /Took over the lock file .*more than 30 s ago/);
     assert.ok(Date.now() - started < 5_000);

@@ -19,6 +19,7 @@ import {
 import { ExitCode } from "../lib/errors.ts";
 import {
   AUTH_TS,
+  DENO_DIR,
   makeTempHome,
   runAuth,
   type TempHome,
@@ -34,9 +35,9 @@ import {
   assertNoStackTrace,
   deadEndpoint,
   HAND_WRITTEN_CONFIG,
-  HAND_WRITTEN_CREDENTIALS,
   snapshotTree,
   treeChanges,
+  writeHandWrittenCredentials,
 } from "./support/reliability.ts";
 import { runIsolated, shellQuote, unsharePrefix } from "./support/sandbox.ts";
 import { runCommand } from "./support/tools.ts";
@@ -50,10 +51,7 @@ globalThis.addEventListener("unload", () => void moto.stop());
  */
 async function seededHome(stack: CognitoStack): Promise<TempHome> {
   const home = await makeTempHome();
-  await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
-  await Deno.writeTextFile(home.credentialsFile, HAND_WRITTEN_CREDENTIALS, {
-    mode: 0o600,
-  });
+  await writeHandWrittenCredentials(home);
   await Deno.writeTextFile(home.configFile, HAND_WRITTEN_CONFIG, {
     mode: 0o600,
   });
@@ -381,7 +379,7 @@ Deno.test("a read-only ~/.aws folder: exit 10 saying the file cannot be written,
     const env = {
       ...home.env,
       ...passwordEnv(stack, moto),
-      DENO_DIR: denoDir(),
+      DENO_DIR,
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     };
     const args = [
@@ -426,11 +424,6 @@ Deno.test("a read-only ~/.aws folder: exit 10 saying the file cannot be written,
 });
 
 /** The Deno cache of this process, for subprocesses with their own HOME. */
-function denoDir(): string {
-  return Deno.env.get("DENO_DIR") ??
-    `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
-}
-
 /**
  * `sha256sum` lines of every file under a folder, sorted, but `filler` and
  * the tool's own cache (it may remember an identity id).
@@ -446,7 +439,7 @@ Deno.test("a full disk: exit 10 saying the disk is full, no lock or temporary fi
     const env = {
       ...passwordEnv(stack, moto),
       NO_COLOR: "1",
-      DENO_DIR: denoDir(),
+      DENO_DIR,
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       SEED: seed.dir,
       OUT: out,

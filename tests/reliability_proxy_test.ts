@@ -25,15 +25,10 @@
  * is not a finite number is 400.
  */
 import assert from "node:assert/strict";
-import { Agent } from "node:https";
 import { SimpleFetcher } from "aws-jwt-verify/https";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -52,6 +47,7 @@ import {
   startJwksServer,
   type TestSigner,
 } from "./support/jwks.ts";
+import { clientConfig, createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
 import { startRie } from "./support/rie.ts";
 import { makeTestTls } from "./support/tls.ts";
@@ -453,44 +449,13 @@ Deno.test("rie: an expired token and an impostor's token under moto's own kid, a
     tls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile },
   });
   const work = await Deno.makeTempDir({ prefix: "proxy-attack-" });
-  const sdk = {
-    region: "us-east-1",
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    requestHandler: { httpsAgent: new Agent({ ca: tls.caPem }) },
-  };
+  const sdk = clientConfig(moto);
   let rie: Awaited<ReturnType<typeof startRie>> | undefined;
   try {
     // A user pool, a client and a user in moto, and the user's ID token.
+    const { userPoolId, clientId, username, password } =
+      await createCognitoStack(moto);
     const idp = new CognitoIdentityProviderClient(sdk);
-    const tag = crypto.randomUUID().slice(0, 8);
-    const userPoolId = (await idp.send(
-      new CreateUserPoolCommand({ PoolName: `attack-${tag}` }),
-    )).UserPool!.Id!;
-    const clientId = (await idp.send(
-      new CreateUserPoolClientCommand({
-        UserPoolId: userPoolId,
-        ClientName: `client-${tag}`,
-        ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH"],
-      }),
-    )).UserPoolClient!.ClientId!;
-    const username = `victim-${tag}`;
-    const password = `Pw-${crypto.randomUUID()}!a1`;
-    await idp.send(
-      new AdminCreateUserCommand({
-        UserPoolId: userPoolId,
-        Username: username,
-        MessageAction: "SUPPRESS",
-      }),
-    );
-    await idp.send(
-      new AdminSetUserPasswordCommand({
-        UserPoolId: userPoolId,
-        Username: username,
-        Password: password,
-        Permanent: true,
-      }),
-    );
     const idToken = (await idp.send(
       new InitiateAuthCommand({
         ClientId: clientId,

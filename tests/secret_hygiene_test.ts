@@ -23,7 +23,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { AUTH_TS, makeTempHome } from "./support/cli.ts";
+import { AUTH_TS, DENO_DIR, makeTempHome } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
 import { awsError, startRelay } from "./support/relay.ts";
@@ -127,9 +127,6 @@ const CARRIED = new Set([
 ]);
 
 const home = await makeTempHome();
-const denoDir = Deno.env.get("DENO_DIR") ??
-  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
-
 interface Run extends RunResult {
   name: string;
   /** stdout exists to carry credentials. */
@@ -156,7 +153,7 @@ async function cli(
     ...args,
   ], {
     env: {
-      DENO_DIR: denoDir,
+      DENO_DIR,
       ...home.env,
       ...moto.env,
       AWS_ENDPOINT_URL: relay.endpoint,

@@ -4,7 +4,7 @@
  * util-linux `script` (Debian's bsdutils; the test fails without it).
  */
 import assert from "node:assert/strict";
-import { AUTH_TS } from "./support/cli.ts";
+import { AUTH_TS, DENO_DIR } from "./support/cli.ts";
 import { runCommand } from "./support/tools.ts";
 import { palette } from "../lib/terminal.ts";
 import { ExitCode } from "../lib/errors.ts";
@@ -14,9 +14,6 @@ const ESC = String.fromCharCode(0x1b);
 const ESCAPE = new RegExp(ESC);
 /** A colour or style escape sequence (SGR). */
 const SGR = new RegExp(`${ESC}\\[[0-9;]*m`);
-
-const DENO_DIR = Deno.env.get("DENO_DIR") ??
-  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
 
 function hasScript(): boolean {
   if (Deno.build.os !== "linux") return false;

@@ -1,23 +1,27 @@
 /**
- * Shared by the admin command files: loading settings and AWS clients, and
- * showing a plan, asking for confirmation and running it with one progress
- * line per step.
+ * Shared by the admin command files: the role flags, loading settings and
+ * AWS clients, putting an inline policy on the chosen role, and showing a
+ * plan, asking for confirmation and running it with one progress line per
+ * step.
  *
  * @module
  */
 import {
-  type AdminSettings,
-  configFilePath,
-  loadConfigFile,
+  describeSource,
   loadSettings,
-  resolveAdminSettings,
-  type ResolvedAdminSettings,
   type ResolvedSettings,
+  type SettingName,
   type Settings,
+  validateSettings,
 } from "../../lib/config.ts";
 import { CancelledError, InputRequiredError } from "../../lib/errors.ts";
 import { formatPlan, type Plan, runPlan } from "../../lib/plan.ts";
 import { type AwsClients, createAwsClients } from "../../lib/admin/aws.ts";
+import type { RoleChoice } from "../../lib/admin/roles.ts";
+import {
+  planRolePolicy,
+  type RolePolicyRequest,
+} from "../../lib/admin/role_policy.ts";
 import { colorEnabled, palette, type Prompter } from "../../lib/terminal.ts";
 import { out } from "../run.ts";
 
@@ -29,36 +33,93 @@ export interface ChangeFlags {
   dryRun?: boolean;
 }
 
+/** `--role-name`, `--identity-pool-id` and `--region`: which role to act on. */
+export interface RoleFlags {
+  /** `--role-name`. */
+  roleName?: string;
+  /** `--identity-pool-id`: its authenticated role is meant otherwise. */
+  identityPoolId?: string;
+  /** `--region`. */
+  region?: string;
+}
+
+/** The settings the {@linkcode RoleFlags} give. */
+export function roleSettings(flags: RoleFlags): Settings {
+  return {
+    authRoleName: flags.roleName,
+    identityPoolId: flags.identityPoolId,
+    region: flags.region,
+  };
+}
+
 /** Everything a command needs from its surroundings. */
 export interface AdminContext {
-  /** The tool's settings with their sources. */
+  /** The settings (flags, environment, config file) with their sources. */
   settings: ResolvedSettings;
-  /** The admin-only settings (the authenticated role's name). */
-  admin: ResolvedAdminSettings;
-  /** The config file's raw object (to keep unknown keys when saving). */
-  configRaw?: Record<string, unknown>;
+  /**
+   * The role to act on: the one named (flag, environment or config file),
+   * else the Identity Pool's authenticated role.
+   */
+  role: RoleChoice;
   /** The SDK clients (the machine's own AWS credentials). */
   clients: AwsClients;
 }
 
-/** Loads settings and creates clients; call `clients.destroy()` after. */
-export async function loadAdminContext(
-  flags: Settings & AdminSettings,
+/**
+ * Loads the settings and creates the clients, runs `work` with them, and
+ * destroys the clients after.
+ */
+export async function withAdminContext<T>(
+  flags: Settings,
   env: Record<string, string | undefined>,
-): Promise<AdminContext> {
-  const { authRoleName, ...settingFlags } = flags;
-  const settings = await loadSettings(settingFlags, env);
-  const file = await loadConfigFile(configFilePath(env));
-  const admin = resolveAdminSettings(
-    { authRoleName },
-    env,
-    file?.raw,
-    settings.configPath,
-  );
+  work: (context: AdminContext) => Promise<T>,
+): Promise<T> {
+  const settings = await loadSettings(flags, env);
+  const source = settings.sources.authRoleName;
+  const role: RoleChoice = {
+    roleName: settings.values.authRoleName,
+    roleNameSource: source &&
+      describeSource(
+        "authRoleName",
+        source,
+        settings.configPath,
+        settings.envNames?.authRoleName,
+      ),
+    identityPoolId: settings.values.identityPoolId,
+  };
   // IAM is global; a region is still needed to sign. Regional commands
   // check the region themselves.
   const clients = createAwsClients(settings.values.region ?? "us-east-1");
-  return { settings, admin, configRaw: file?.raw, clients };
+  try {
+    return await work({ settings, role, clients });
+  } finally {
+    clients.destroy();
+  }
+}
+
+/**
+ * Puts one inline policy on the role the flags choose: checks the settings
+ * (`required` must be set), plans with `planRolePolicy` (which reads the role
+ * and its current policy) and shows and applies the plan.
+ */
+export function applyRolePolicy<K extends SettingName>(
+  flags: RoleFlags & ChangeFlags,
+  env: Record<string, string | undefined>,
+  prompter: Prompter | undefined,
+  required: readonly K[],
+  request: (
+    settings: Settings & Required<Pick<Settings, K>>,
+  ) => Omit<RolePolicyRequest, "role">,
+): Promise<void> {
+  return withAdminContext(
+    roleSettings(flags),
+    env,
+    async ({ settings, role, clients }) => {
+      const values = validateSettings(settings, required);
+      const plan = await planRolePolicy(clients, { role, ...request(values) });
+      await showAndApply(plan, flags, prompter);
+    },
+  );
 }
 
 /**

@@ -22,13 +22,18 @@ import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
 import { out } from "../run.ts";
 import {
   type ChangeFlags,
-  loadAdminContext,
+  type RoleFlags,
+  roleSettings,
   showAndApply,
   sleep,
+  withAdminContext,
 } from "./_apply.ts";
 
-/** The options of `lambda deploy`. */
-export interface LambdaDeployFlags extends ChangeFlags {
+/**
+ * The options of `lambda deploy` (`--role-name`: the Identity Pool role that
+ * may invoke the function).
+ */
+export interface LambdaDeployFlags extends ChangeFlags, RoleFlags {
   /** `--create-user`. */
   createUser?: boolean;
   /** `--access-key-id`. */
@@ -53,12 +58,6 @@ export interface LambdaDeployFlags extends ChangeFlags {
   clientId?: string;
   /** `--lambda-function-name`. */
   lambdaFunctionName?: string;
-  /** `--role-name`: the Identity Pool role that may invoke the function. */
-  roleName?: string;
-  /** `--identity-pool-id`. */
-  identityPoolId?: string;
-  /** `--region`. */
-  region?: string;
 }
 
 function usage(message: string): CliError {
@@ -152,15 +151,13 @@ export async function lambdaDeployCommand(
       }.`,
     );
   }
-  const context = await loadAdminContext({
-    authRoleName: flags.roleName,
-    identityPoolId: flags.identityPoolId,
-    region: flags.region,
+  const settingFlags = {
+    ...roleSettings(flags),
     userPoolId: flags.userPoolId,
     clientId: flags.clientId,
     lambdaFunctionName: flags.lambdaFunctionName,
-  }, env);
-  try {
+  };
+  await withAdminContext(settingFlags, env, async (context) => {
     const settings = validateSettings(context.settings, [
       "userPoolId",
       "clientId",
@@ -189,14 +186,8 @@ export async function lambdaDeployCommand(
       keys,
       longLivedRoleName: flags.longLivedRoleName,
       executionRoleName: flags.executionRoleName,
-      authRole: {
-        roleName: context.admin.values.authRoleName,
-        roleNameSource: context.admin.sources.authRoleName,
-        identityPoolId: settings.identityPoolId,
-      },
+      authRole: context.role,
     }, { clients: context.clients, backoff });
     await showAndApply(plan, flags, prompter);
-  } finally {
-    context.clients.destroy();
-  }
+  });
 }

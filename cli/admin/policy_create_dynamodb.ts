@@ -6,23 +6,16 @@
  *
  * @module
  */
-import { validateSettings } from "../../lib/config.ts";
-import { dynamodbPolicy, planRolePolicy } from "../../lib/admin/role_policy.ts";
+import { dynamodbPolicy } from "../../lib/admin/role_policy.ts";
 import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
-import { type ChangeFlags, loadAdminContext, showAndApply } from "./_apply.ts";
+import { applyRolePolicy, type ChangeFlags, type RoleFlags } from "./_apply.ts";
 
-/** The options of `policy create-dynamodb-policy`. */
-export interface DynamodbPolicyFlags extends ChangeFlags {
+/** The options of `policy create-dynamodb-policy` (`--region`: the table's). */
+export interface DynamodbPolicyFlags extends ChangeFlags, RoleFlags {
   /** `--table-name`. */
   tableName: string;
   /** `--policy-name` (default `DynamoDBAccess-<table>`). */
   policyName?: string;
-  /** `--role-name`. */
-  roleName?: string;
-  /** `--identity-pool-id`. */
-  identityPoolId?: string;
-  /** `--region`: the table's region. */
-  region?: string;
 }
 
 /** The inline policy name used when none is given. */
@@ -36,28 +29,12 @@ export async function dynamodbPolicyCommand(
   env: Record<string, string | undefined> = Deno.env.toObject(),
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
-  const context = await loadAdminContext({
-    authRoleName: flags.roleName,
-    identityPoolId: flags.identityPoolId,
-    region: flags.region,
-  }, env);
-  try {
-    const { region } = validateSettings(context.settings, ["region"]);
-    const policyName = flags.policyName ??
-      defaultDynamodbPolicyName(flags.tableName);
-    const plan = await planRolePolicy(context.clients, {
-      role: {
-        roleName: context.admin.values.authRoleName,
-        roleNameSource: context.admin.sources.authRoleName,
-        identityPoolId: context.settings.values.identityPoolId,
-      },
-      policyName,
-      document: (caller) => dynamodbPolicy(flags.tableName, region, caller),
-      purpose:
-        `DynamoDB access to table ${flags.tableName} in ${region} (each identity its own items) as inline policy ${policyName}`,
-    });
-    await showAndApply(plan, flags, prompter);
-  } finally {
-    context.clients.destroy();
-  }
+  const policyName = flags.policyName ??
+    defaultDynamodbPolicyName(flags.tableName);
+  await applyRolePolicy(flags, env, prompter, ["region"], ({ region }) => ({
+    policyName,
+    document: (caller) => dynamodbPolicy(flags.tableName, region, caller),
+    purpose:
+      `DynamoDB access to table ${flags.tableName} in ${region} (each identity its own items) as inline policy ${policyName}`,
+  }));
 }

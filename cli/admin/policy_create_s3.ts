@@ -5,25 +5,18 @@
  *
  * @module
  */
-import { validateSettings } from "../../lib/config.ts";
-import { planRolePolicy, s3Policy } from "../../lib/admin/role_policy.ts";
+import { s3Policy } from "../../lib/admin/role_policy.ts";
 import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
-import { type ChangeFlags, loadAdminContext, showAndApply } from "./_apply.ts";
+import { applyRolePolicy, type ChangeFlags, type RoleFlags } from "./_apply.ts";
 
 /** The options of `policy create-s3-policy`. */
-export interface S3PolicyFlags extends ChangeFlags {
+export interface S3PolicyFlags extends ChangeFlags, RoleFlags {
   /** `--bucket-name`. */
   bucketName: string;
   /** `--user-specific`: each identity only under its own prefix. */
   userSpecific?: boolean;
   /** `--policy-name` (default `S3Access-<bucket>`). */
   policyName?: string;
-  /** `--role-name`. */
-  roleName?: string;
-  /** `--identity-pool-id`. */
-  identityPoolId?: string;
-  /** `--region`. */
-  region?: string;
 }
 
 /** The inline policy name used when none is given. */
@@ -37,32 +30,15 @@ export async function s3PolicyCommand(
   env: Record<string, string | undefined> = Deno.env.toObject(),
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
-  const context = await loadAdminContext({
-    authRoleName: flags.roleName,
-    identityPoolId: flags.identityPoolId,
-    region: flags.region,
-  }, env);
-  try {
-    validateSettings(context.settings, []);
-    const policyName = flags.policyName ??
-      defaultS3PolicyName(flags.bucketName);
-    const scope = flags.userSpecific
-      ? "each identity under its own prefix"
-      : "the whole bucket";
-    const plan = await planRolePolicy(context.clients, {
-      role: {
-        roleName: context.admin.values.authRoleName,
-        roleNameSource: context.admin.sources.authRoleName,
-        identityPoolId: context.settings.values.identityPoolId,
-      },
-      policyName,
-      document: (caller) =>
-        s3Policy(flags.bucketName, flags.userSpecific ?? false, caller),
-      purpose:
-        `S3 access to bucket ${flags.bucketName} (${scope}) as inline policy ${policyName}`,
-    });
-    await showAndApply(plan, flags, prompter);
-  } finally {
-    context.clients.destroy();
-  }
+  const policyName = flags.policyName ?? defaultS3PolicyName(flags.bucketName);
+  const scope = flags.userSpecific
+    ? "each identity under its own prefix"
+    : "the whole bucket";
+  await applyRolePolicy(flags, env, prompter, [], () => ({
+    policyName,
+    document: (caller) =>
+      s3Policy(flags.bucketName, flags.userSpecific ?? false, caller),
+    purpose:
+      `S3 access to bucket ${flags.bucketName} (${scope}) as inline policy ${policyName}`,
+  }));
 }

@@ -4,24 +4,16 @@
  *
  * @module
  */
-import { validateSettings } from "../../lib/config.ts";
 import { readPolicyFile } from "../../lib/policies.ts";
-import { planRolePolicy } from "../../lib/admin/role_policy.ts";
 import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
-import { type ChangeFlags, loadAdminContext, showAndApply } from "./_apply.ts";
+import { applyRolePolicy, type ChangeFlags, type RoleFlags } from "./_apply.ts";
 
 /** The options of `role apply-policy`. */
-export interface ApplyPolicyFlags extends ChangeFlags {
+export interface ApplyPolicyFlags extends ChangeFlags, RoleFlags {
   /** `--policy-file`. */
   policyFile: string;
   /** `--policy-name`. */
   policyName: string;
-  /** `--role-name`. */
-  roleName?: string;
-  /** `--identity-pool-id`. */
-  identityPoolId?: string;
-  /** `--region`. */
-  region?: string;
 }
 
 /**
@@ -34,26 +26,10 @@ export async function applyPolicyCommand(
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
   const document = await readPolicyFile(flags.policyFile);
-  const context = await loadAdminContext({
-    authRoleName: flags.roleName,
-    identityPoolId: flags.identityPoolId,
-    region: flags.region,
-  }, env);
-  try {
-    validateSettings(context.settings, []);
-    const plan = await planRolePolicy(context.clients, {
-      role: {
-        roleName: context.admin.values.authRoleName,
-        roleNameSource: context.admin.sources.authRoleName,
-        identityPoolId: context.settings.values.identityPoolId,
-      },
-      policyName: flags.policyName,
-      document,
-      purpose:
-        `apply the policy file ${flags.policyFile} as inline policy ${flags.policyName}`,
-    });
-    await showAndApply(plan, flags, prompter);
-  } finally {
-    context.clients.destroy();
-  }
+  await applyRolePolicy(flags, env, prompter, [], () => ({
+    policyName: flags.policyName,
+    document,
+    purpose:
+      `apply the policy file ${flags.policyFile} as inline policy ${flags.policyName}`,
+  }));
 }

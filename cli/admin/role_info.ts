@@ -12,18 +12,12 @@ import {
   type RoleInfo,
 } from "../../lib/admin/roles.ts";
 import { out } from "../run.ts";
-import { loadAdminContext } from "./_apply.ts";
+import { type RoleFlags, roleSettings, withAdminContext } from "./_apply.ts";
 
 /** The options of `role info`. */
-export interface RoleInfoFlags {
+export interface RoleInfoFlags extends RoleFlags {
   /** `--json`: print one JSON object instead of text. */
   json?: boolean;
-  /** `--role-name`. */
-  roleName?: string;
-  /** `--identity-pool-id`. */
-  identityPoolId?: string;
-  /** `--region`. */
-  region?: string;
 }
 
 /** Reads the role and prints it as text or JSON. */
@@ -31,23 +25,20 @@ export async function roleInfoCommand(
   flags: RoleInfoFlags,
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Promise<void> {
-  const context = await loadAdminContext({
-    authRoleName: flags.roleName,
-    identityPoolId: flags.identityPoolId,
-    region: flags.region,
-  }, env);
-  try {
-    validateSettings(context.settings, []);
-    const chosen = await chooseAuthRole(context.clients, {
-      roleName: context.admin.values.authRoleName,
-      roleNameSource: context.admin.sources.authRoleName,
-      identityPoolId: context.settings.values.identityPoolId,
-    });
-    const info = await describeRole(context.clients, chosen);
-    out.data(flags.json ? JSON.stringify(info, null, 2) : formatRoleInfo(info));
-  } finally {
-    context.clients.destroy();
-  }
+  await withAdminContext(
+    roleSettings(flags),
+    env,
+    async ({ settings, role, clients }) => {
+      validateSettings(settings, []);
+      const info = await describeRole(
+        clients,
+        await chooseAuthRole(clients, role),
+      );
+      out.data(
+        flags.json ? JSON.stringify(info, null, 2) : formatRoleInfo(info),
+      );
+    },
+  );
 }
 
 /** The role as text for people. */

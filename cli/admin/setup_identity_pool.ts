@@ -12,7 +12,7 @@ import { planSetupIdentityPool } from "../../lib/admin/identity_pool_setup.ts";
 import { isIdentityPoolName, isRoleName } from "../../lib/admin/names.ts";
 import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
 import { plainFunctionName } from "./lambda_deploy.ts";
-import { type ChangeFlags, loadAdminContext, showAndApply } from "./_apply.ts";
+import { type ChangeFlags, showAndApply, withAdminContext } from "./_apply.ts";
 
 /** The options of `setup-identity-pool`. */
 export interface SetupIdentityPoolFlags extends ChangeFlags {
@@ -47,13 +47,13 @@ export async function setupIdentityPoolCommand(
   env: Record<string, string | undefined> = Deno.env.toObject(),
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
-  const context = await loadAdminContext({
+  const settingFlags = {
     userPoolId: flags.userPoolId,
     clientId: flags.clientId,
     region: flags.region,
     lambdaFunctionName: flags.lambdaFunctionName,
-  }, env);
-  try {
+  };
+  await withAdminContext(settingFlags, env, async (context) => {
     const settings = validateSettings(context.settings, [
       "userPoolId",
       "clientId",
@@ -102,7 +102,5 @@ export async function setupIdentityPoolCommand(
       configPath: context.settings.configPath,
     });
     await showAndApply(plan, flags, prompter);
-  } finally {
-    context.clients.destroy();
-  }
+  });
 }

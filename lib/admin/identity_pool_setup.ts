@@ -24,7 +24,7 @@ import {
   GetRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { adminFileKey, loadConfigFile, saveConfigFile } from "../config.ts";
+import { loadConfigFile, saveConfigFile } from "../config.ts";
 import { AwsRefusedError } from "../errors.ts";
 import { userPoolProviderName } from "../identity_pool.ts";
 import { newPlan, type Plan } from "../plan.ts";
@@ -253,10 +253,9 @@ export async function planSetupIdentityPool(
 
   // --- the config file ------------------------------------------------------
   const file = await loadConfigFile(request.configPath);
-  const roleKey = adminFileKey("authRoleName");
   if (
     state.poolId && file?.settings.identityPoolId === state.poolId &&
-    file.raw[roleKey] === request.roleName
+    file.settings.authRoleName === request.roleName
   ) {
     plan.unchanged.push(`config file ${request.configPath}`);
   } else {
@@ -265,15 +264,15 @@ export async function planSetupIdentityPool(
       target: request.configPath,
       details: [
         `identity_pool_id = ${state.poolId ?? NEW_POOL_ID}`,
-        `${roleKey} = ${request.roleName}`,
+        `auth_role_name = ${request.roleName}`,
       ],
       run: async () => {
         const latest = await loadConfigFile(request.configPath);
-        await saveConfigFile(
-          request.configPath,
-          { ...latest?.settings, identityPoolId: state.poolId },
-          { ...latest?.raw, [roleKey]: request.roleName },
-        );
+        await saveConfigFile(request.configPath, {
+          ...latest?.settings,
+          identityPoolId: state.poolId,
+          authRoleName: request.roleName,
+        }, latest?.raw);
       },
     });
   }

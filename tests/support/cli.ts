@@ -15,13 +15,12 @@ export const ADMIN_TS = fileURLToPath(
   new URL("../../admin.ts", import.meta.url),
 );
 
-/** The Deno cache of this process, so a temporary HOME does not refetch. */
-function denoDir(): string {
-  const fromEnv = Deno.env.get("DENO_DIR");
-  if (fromEnv) return fromEnv;
-  const home = Deno.env.get("HOME") ?? "/root";
-  return `${home}/.cache/deno`;
-}
+/**
+ * The Deno cache of this process, for child processes with a temporary HOME
+ * (so they do not fetch again).
+ */
+export const DENO_DIR = Deno.env.get("DENO_DIR") ||
+  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
 
 /** A temporary home folder with the file locations a test reads back. */
 export interface TempHome {
@@ -49,20 +48,25 @@ export async function makeTempHome(): Promise<TempHome> {
   };
 }
 
+/** Runs `fn` with a fresh temporary HOME and removes it after. */
+export async function withTempHome<T>(
+  fn: (home: TempHome) => Promise<T>,
+): Promise<T> {
+  const home = await makeTempHome();
+  try {
+    return await fn(home);
+  } finally {
+    await home.cleanup();
+  }
+}
+
 /** Runs `auth.ts` with the given arguments and an exact environment. */
 export function runAuth(
   args: string[],
   env: Record<string, string>,
   stdin?: string,
 ): Promise<RunResult> {
-  return runCommand(
-    Deno.execPath(),
-    ["run", "-A", "--quiet", AUTH_TS, ...args],
-    {
-      env: { DENO_DIR: denoDir(), ...env },
-      stdin,
-    },
-  );
+  return runEntry(AUTH_TS, args, env, stdin);
 }
 
 /** Runs `admin.ts` with the given arguments and an exact environment. */
@@ -71,9 +75,18 @@ export function runAdmin(
   env: Record<string, string>,
   stdin?: string,
 ): Promise<RunResult> {
+  return runEntry(ADMIN_TS, args, env, stdin);
+}
+
+function runEntry(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  stdin: string | undefined,
+): Promise<RunResult> {
   return runCommand(
     Deno.execPath(),
-    ["run", "-A", "--quiet", ADMIN_TS, ...args],
-    { env: { DENO_DIR: denoDir(), ...env }, stdin },
+    ["run", "-A", "--quiet", entry, ...args],
+    { env: { DENO_DIR, ...env }, stdin },
   );
 }

@@ -2,7 +2,8 @@
  * Builds the Cognito resources one test needs in moto, through the real AWS
  * SDK: a user pool, an app client, a confirmed user, an identity pool and its
  * authenticated role. Every call gets fresh names, so tests never share state.
- * Options add an app client secret, SRP, e-mail user names and MFA.
+ * Options add an app client secret, SRP, e-mail user names and MFA. The admin
+ * tests also make bare roles here and read their inline policies back.
  *
  * @module
  */
@@ -25,8 +26,14 @@ import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
 } from "@aws-sdk/client-cognito-identity";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  CreateRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { Agent } from "node:https";
+import { decodePolicyDocument } from "../../lib/policies.ts";
 import { type MotoServer, REGION } from "./moto.ts";
 
 /** The resources {@linkcode createCognitoStack} made. */
@@ -123,13 +130,16 @@ export async function totpCode(
 }
 
 /**
- * A TOTP code that stays valid for at least two more seconds: waits out the
- * end of the current 30-second step first, because moto accepts only the
- * code of the current step.
+ * A TOTP code that stays valid for at least `validForMs` more (default two
+ * seconds): waits out the end of the current 30-second step first when less
+ * is left, because moto accepts only the code of the current step.
  */
-export async function freshTotpCode(secret: string): Promise<string> {
+export async function freshTotpCode(
+  secret: string,
+  validForMs = 2_000,
+): Promise<string> {
   const left = 30_000 - (Date.now() % 30_000);
-  if (left < 2_000) await new Promise((r) => setTimeout(r, left + 50));
+  if (left < validForMs) await new Promise((r) => setTimeout(r, left + 100));
   return await totpCode(secret);
 }
 
@@ -144,6 +154,56 @@ export function clientConfig(moto: MotoServer) {
       ? { requestHandler: { httpsAgent: new Agent({ ca: moto.ca.pem }) } }
       : {}),
   };
+}
+
+/** A trust policy that lets any Cognito Identity pool assume the role. */
+export const COGNITO_TRUST = {
+  Version: "2012-10-17",
+  Statement: [{
+    Effect: "Allow",
+    Principal: { Federated: "cognito-identity.amazonaws.com" },
+    Action: "sts:AssumeRoleWithWebIdentity",
+  }],
+};
+
+/**
+ * Creates a role named `<prefix>-<random>` with the trust policy given
+ * (default {@linkcode COGNITO_TRUST}); returns its name.
+ */
+export async function createRole(
+  iam: IAMClient,
+  prefix: string,
+  trust: unknown = COGNITO_TRUST,
+): Promise<string> {
+  const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify(trust),
+    }),
+  );
+  return name;
+}
+
+/** A role's inline policy document, decoded as IAM stores it. */
+export async function inlinePolicy(
+  iam: IAMClient,
+  role: string,
+  policyName: string,
+): Promise<unknown> {
+  const out = await iam.send(
+    new GetRolePolicyCommand({ RoleName: role, PolicyName: policyName }),
+  );
+  return decodePolicyDocument(out.PolicyDocument);
+}
+
+/** The names of a role's inline policies. */
+export async function inlinePolicyNames(
+  iam: IAMClient,
+  role: string,
+): Promise<string[]> {
+  const out = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
+  return out.PolicyNames ?? [];
 }
 
 /** Creates a fresh user pool, client, user, identity pool and role in moto. */

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { ensurePythonTools, freePort, MOTO_SERVER } from "./tools.ts";
+import { ensurePythonTools, freePort, MOTO_SERVER, waitFor } from "./tools.ts";
 
 /** A running moto server. */
 export interface MotoServer {
@@ -23,8 +23,6 @@ export interface MotoServer {
   env: Record<string, string>;
   /** Environment plus dummy admin keys, for setting up fixtures. */
   adminEnv: Record<string, string>;
-  /** Clears every resource in moto (`POST /moto-api/reset`). */
-  reset(): Promise<void>;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
   /** With TLS: the test CA (PEM) and its file, for clients to trust. */
@@ -98,28 +96,28 @@ export async function startMoto(
     }
   });
 
-  const client = options.tls
-    ? Deno.createHttpClient({
-      caCerts: [await Deno.readTextFile(options.tls.caFile)],
-    })
+  const caPem = options.tls && await Deno.readTextFile(options.tls.caFile);
+  const client = caPem
+    ? Deno.createHttpClient({ caCerts: [caPem] })
     : undefined;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${endpoint}/moto-api/data.json`, { client });
-      await res.body?.cancel();
-      if (res.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      client?.close();
-      await stop();
-      throw new Error(`moto did not start on ${endpoint} within 30 s`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const up = await waitFor(
+    async () => {
+      try {
+        const res = await fetch(`${endpoint}/moto-api/data.json`, { client });
+        await res.body?.cancel();
+        return res.ok;
+      } catch {
+        return false; // not up yet
+      }
+    },
+    30_000,
+    100,
+  );
   client?.close();
+  if (!up) {
+    await stop();
+    throw new Error(`moto did not start on ${endpoint} within 30 s`);
+  }
 
   const env = {
     AWS_ENDPOINT_URL: endpoint,
@@ -134,26 +132,9 @@ export async function startMoto(
       AWS_ACCESS_KEY_ID: "testing",
       AWS_SECRET_ACCESS_KEY: "testing",
     },
-    async reset() {
-      const http = options.tls
-        ? Deno.createHttpClient({
-          caCerts: [await Deno.readTextFile(options.tls.caFile)],
-        })
-        : undefined;
-      const res = await fetch(`${endpoint}/moto-api/reset`, {
-        method: "POST",
-        client: http,
-      });
-      http?.close();
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
-    },
     stop,
-    ca: options.tls
-      ? {
-        pem: await Deno.readTextFile(options.tls.caFile),
-        file: options.tls.caFile,
-      }
+    ca: options.tls && caPem
+      ? { pem: caPem, file: options.tls.caFile }
       : undefined,
   };
 }

@@ -1,27 +1,39 @@
 /**
- * A small HTTP relay on a free loopback port, put in front of moto (or of
- * nothing) through the SDK's endpoint settings. It records every request and
- * the answer it gave, and a test decides per request what happens:
- * forward it to the upstream (optionally rewriting the answer), answer
- * itself (an AWS-style error, throttling, a 5xx), or accept it and never
- * answer (a hung service).
+ * A small recording HTTP relay on a free loopback port, put in front of a
+ * local AWS stand-in (moto, the Lambda runtime emulator, or nothing) through
+ * the SDK's endpoint settings, so tests and the benchmark see what really
+ * went over the wire. It records every request (its service, operation and
+ * body) and the answer it gave, and a policy decides per request what
+ * happens: forward it to the upstream (optionally rewriting the answer),
+ * answer itself (an AWS-style error, throttling, a 5xx), or accept it and
+ * never answer (a hung service).
  *
- * Requests are told apart by their `X-Amz-Target` header
- * (`AWSCognitoIdentityProviderService.InitiateAuth`,
- * `AWSCognitoIdentityService.GetId`, ...) or, for REST services such as
- * Lambda, by their path.
+ * Requests are told apart as AWS tells them apart: by their `X-Amz-Target`
+ * header (`AWSCognitoIdentityProviderService.InitiateAuth`,
+ * `AWSCognitoIdentityService.GetId`, ...), the Lambda invoke path, or the
+ * signed service and the `Action` parameter (STS, IAM).
+ *
+ * {@linkcode startRelayedMoto} starts moto with a forwarding relay in front,
+ * as the end-to-end tests that count requests use it.
  *
  * @module
  */
+import { DENO_DIR, type TempHome } from "./cli.ts";
+import type { CognitoStack } from "./fixtures.ts";
+import { type MotoOptions, type MotoServer, startMoto } from "./moto.ts";
 
 /** One request the relay received, and what it answered. */
 export interface RelayExchange {
+  /** Service, e.g. `cognito-idp`, `cognito-identity`, `lambda`, `sts`. */
+  service: string;
+  /** Operation, e.g. `InitiateAuth`, `GetId`, `Invoke`. */
+  action: string;
   /** `X-Amz-Target` (e.g. `AWSCognitoIdentityService.GetId`), else the path. */
   target: string;
   /** The request method and path. */
   method: string;
   path: string;
-  /** The request body as text. */
+  /** The request body as text (to read, or to search for secrets). */
   requestBody: string;
   /** The status answered (0 while hanging). */
   status: number;
@@ -44,6 +56,15 @@ export type RelayPolicy = (
   exchange: RelayExchange,
   index: number,
 ) => RelayAction;
+
+/** Options of {@linkcode startRelay}. */
+export interface RelayOptions {
+  /**
+   * CA certificates (PEM) to trust when the upstream is https (e.g. moto over
+   * TLS with the test CA). Without them the system's CAs are trusted.
+   */
+  caCerts?: string[];
+}
 
 /** A running relay. */
 export interface Relay {
@@ -70,26 +91,61 @@ export function awsError(type: string, message: string) {
   return { __type: type, message };
 }
 
+const TARGET_SERVICES: Record<string, string> = {
+  AWSCognitoIdentityProviderService: "cognito-idp",
+  AWSCognitoIdentityService: "cognito-identity",
+};
+
+/** Works out service and operation from the request, as AWS would. */
+function classify(
+  url: URL,
+  headers: Headers,
+  body: string,
+): { service: string; action: string } {
+  const target = headers.get("x-amz-target");
+  if (target) {
+    const [prefix, action] = target.split(".");
+    return { service: TARGET_SERVICES[prefix] ?? prefix, action };
+  }
+  if (/^\/2015-03-31\/functions\/[^/]+\/invocations$/.test(url.pathname)) {
+    return { service: "lambda", action: "Invoke" };
+  }
+  const signed = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(
+    headers.get("authorization") ?? "",
+  )?.[1];
+  const action = new URLSearchParams(body).get("Action") ??
+    url.searchParams.get("Action") ??
+    `${headers.get("x-http-method") ?? ""}${url.pathname}`;
+  return { service: signed ?? "unsigned", action };
+}
+
 /**
  * Starts a relay to `upstream` (a base URL such as moto's endpoint; it may be
- * unused when the policy never forwards).
+ * unused when the policy never forwards). Callers talk plain HTTP to the
+ * relay; the relay talks to the upstream over whatever its scheme says.
  */
 export function startRelay(
   upstream: string,
   policy: RelayPolicy = forwardAll,
+  options: RelayOptions = {},
 ): Relay {
   const exchanges: RelayExchange[] = [];
   let current = policy;
   const release = Promise.withResolvers<void>();
+  const client = options.caCerts
+    ? Deno.createHttpClient({ caCerts: options.caCerts })
+    : undefined;
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     async (request) => {
       const url = new URL(request.url);
+      const requestBody = await request.text();
       const exchange: RelayExchange = {
+        ...classify(url, request.headers, requestBody),
         target: request.headers.get("x-amz-target") ?? url.pathname,
         method: request.method,
         path: url.pathname,
-        requestBody: await request.text(),
+        requestBody,
         status: 0,
         responseBody: "",
       };
@@ -112,23 +168,28 @@ export function startRelay(
       }
       const headers = new Headers(request.headers);
       headers.delete("host");
+      headers.delete("content-length");
       const answer = await fetch(upstream + url.pathname + url.search, {
         method: request.method,
         headers,
         body: request.method === "GET" || request.method === "HEAD"
           ? undefined
-          : exchange.requestBody,
+          : requestBody,
+        client,
       });
-      let text = await answer.text();
+      const bytes = new Uint8Array(await answer.arrayBuffer());
+      let text = new TextDecoder().decode(bytes);
+      let body: BodyInit = bytes;
       if (action.rewrite && answer.ok) {
         text = JSON.stringify(action.rewrite(JSON.parse(text)));
+        body = text;
       }
       exchange.status = answer.status;
       exchange.responseBody = text;
       const out = new Headers(answer.headers);
       out.delete("content-length");
       out.delete("content-encoding");
-      return new Response(text, { status: answer.status, headers: out });
+      return new Response(body, { status: answer.status, headers: out });
     },
   );
   let stopped = false;
@@ -144,6 +205,44 @@ export function startRelay(
       stopped = true;
       release.resolve();
       await server.shutdown();
+      client?.close();
     },
+  };
+}
+
+/** moto behind a recording relay, for one test file. */
+export interface RelayedMoto {
+  /** The moto server. */
+  moto: MotoServer;
+  /** The relay in front of it, forwarding everything. */
+  relay: Relay;
+  /**
+   * Environment of a user on this machine whose tools (ours and the AWS
+   * CLI) reach moto through the relay: the home, moto's settings, the
+   * stack's `COGNITO_*` variables and the Deno cache.
+   */
+  userEnv(home: TempHome, stack?: CognitoStack): Record<string, string>;
+}
+
+/** Starts moto and a forwarding relay in front; both stop when the file ends. */
+export async function startRelayedMoto(
+  options: MotoOptions = {},
+): Promise<RelayedMoto> {
+  const moto = await startMoto(options);
+  const relay = startRelay(moto.endpoint);
+  globalThis.addEventListener("unload", () => {
+    void relay.stop();
+    void moto.stop();
+  });
+  return {
+    moto,
+    relay,
+    userEnv: (home, stack) => ({
+      ...home.env,
+      ...moto.env,
+      ...stack?.env,
+      AWS_ENDPOINT_URL: relay.endpoint,
+      DENO_DIR,
+    }),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Helpers shared by the reliability, hostile-input and secret-hygiene tests:
- * a hand-written credentials file to protect, snapshots of a folder tree
+ * Helpers shared by the reliability, hostile-input, secret-hygiene and login
+ * tests: a hand-written credentials file to protect, snapshots of a folder tree
  * (bytes and modes) to prove "no change to any file", checks that output
  * holds no stack trace, and reads through the AWS SDK's own parser.
  *
@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
+import type { TempHome } from "./cli.ts";
 
 /**
  * A credentials file as people keep it: comments of both kinds, blank lines,
@@ -42,6 +43,20 @@ export const HAND_WRITTEN_CREDENTIALS = [
   "# end of the hand-written profiles",
   "",
 ].join("\n");
+
+/**
+ * Writes {@linkcode HAND_WRITTEN_CREDENTIALS} as the home's credentials file
+ * (mode 0600, in a `.aws` folder of mode 0700) and returns the text.
+ */
+export async function writeHandWrittenCredentials(
+  home: TempHome,
+): Promise<string> {
+  await Deno.mkdir(`${home.dir}/.aws`, { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(home.credentialsFile, HAND_WRITTEN_CREDENTIALS, {
+    mode: 0o600,
+  });
+  return HAND_WRITTEN_CREDENTIALS;
+}
 
 /** The five profiles of {@linkcode HAND_WRITTEN_CREDENTIALS}, as the SDK reads them. */
 export const HAND_WRITTEN_PROFILES: Record<string, Record<string, string>> = {

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { CACHE_DIR, freePort } from "./tools.ts";
+import { CACHE_DIR, exists, freePort, goInstall, waitFor } from "./tools.ts";
 
 /** Pinned emulator version (a Go pseudo-version: the module has no tags). */
 export const RIE_VERSION = "v0.0.0-20261030222936-bef5c4ba774d";
@@ -27,36 +27,14 @@ export const RIE_FUNCTION_NAME = "function";
 
 const STAMP = `${RIE_BIN}.version`;
 
-function goBinary(): string {
-  const configured = Deno.env.get("GO");
-  if (configured) return configured;
-  try {
-    Deno.statSync("/usr/local/go/bin/go");
-    return "/usr/local/go/bin/go";
-  } catch {
-    return "go";
-  }
-}
-
 /** Installs the pinned emulator into `.cache/bin` unless it is already there. */
 export async function ensureRie(): Promise<string> {
   const have = await Deno.readTextFile(STAMP).catch(() => "");
-  const present = await Deno.stat(RIE_BIN).then(() => true, () => false);
-  if (present && have.trim() === RIE_VERSION) return RIE_BIN;
-  console.error(`Installing aws-lambda-rie ${RIE_VERSION} into ${RIE_BIN} ...`);
-  await Deno.mkdir(`${CACHE_DIR}/bin`, { recursive: true });
-  const out = await new Deno.Command(goBinary(), {
-    args: [
-      "install",
-      `github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@${RIE_VERSION}`,
-    ],
-    env: { GOBIN: `${CACHE_DIR}/bin`, GOFLAGS: "-modcacherw" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!out.success) {
-    throw new Error(`go install of aws-lambda-rie failed (code ${out.code})`);
-  }
+  if (await exists(RIE_BIN) && have.trim() === RIE_VERSION) return RIE_BIN;
+  await goInstall(
+    "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie",
+    RIE_VERSION,
+  );
   await Deno.writeTextFile(STAMP, RIE_VERSION);
   return RIE_BIN;
 }
@@ -132,19 +110,21 @@ export async function startRie(
     }
   });
 
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`aws-lambda-rie did not listen on ${port}:\n${output}`);
+  const listening = await waitFor(
+    async () => {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        return true;
+      } catch {
+        return false;
       }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    },
+    10_000,
+    50,
+  );
+  if (!listening) {
+    await stop();
+    throw new Error(`aws-lambda-rie did not listen on ${port}:\n${output}`);
   }
 
   const endpoint = `http://127.0.0.1:${port}`;

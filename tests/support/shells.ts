@@ -5,25 +5,14 @@
  *
  * @module
  */
-
-function has(command: string): boolean {
-  try {
-    return new Deno.Command(command, {
-      args: ["-c", "exit 0"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import { exists, shellInstalled } from "./tools.ts";
 
 /** Installs zsh and fish with apt-get when missing and possible. */
 export async function ensureShells(): Promise<void> {
-  const missing = ["zsh", "fish"].filter((shell) => !has(shell));
+  const missing = ["zsh", "fish"].filter((shell) => !shellInstalled(shell));
   if (missing.length === 0) return;
   const root = Deno.uid?.() === 0;
-  if (!root || !hasPath("/usr/bin/apt-get")) {
+  if (!root || !await exists("/usr/bin/apt-get")) {
     console.error(
       `Missing ${missing.join(" and ")} for the completion tests; install ` +
         `them with your package manager.`,
@@ -45,14 +34,5 @@ export async function ensureShells(): Promise<void> {
       console.error(`apt-get ${args.join(" ")} failed with code ${out.code}`);
       return;
     }
-  }
-}
-
-function hasPath(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Installs the local AWS stand-ins the tests need (moto server, the AWS CLI)
- * into the ignored `.cache/` folder on first use, and finds free ports.
+ * into the ignored `.cache/` folder on first use, and the small helpers the
+ * other support files share: `go install` into `.cache/bin`, free ports,
+ * waiting for a server to come up, and running commands.
  *
  * @module
  */
@@ -20,7 +22,8 @@ const REQUIREMENTS = fromFileUrl(
 );
 const STAMP = `${VENV_DIR}/.requirements`;
 
-async function exists(path: string): Promise<boolean> {
+/** Whether something exists at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
@@ -63,6 +66,72 @@ export async function ensurePythonTools(): Promise<void> {
     REQUIREMENTS,
   ]);
   await Deno.writeTextFile(STAMP, wanted);
+}
+
+/** The Go toolchain: `GO` if set, else the official install, else `go`. */
+function goBinary(): string {
+  const configured = Deno.env.get("GO");
+  if (configured) return configured;
+  try {
+    Deno.statSync("/usr/local/go/bin/go");
+    return "/usr/local/go/bin/go";
+  } catch {
+    return "go";
+  }
+}
+
+/**
+ * `go install`s `module@version` (a `cmd/<name>` package path) into
+ * `.cache/bin` and returns the binary's path.
+ */
+export async function goInstall(
+  module: string,
+  version: string,
+): Promise<string> {
+  const name = module.slice(module.lastIndexOf("/") + 1);
+  const bin = `${CACHE_DIR}/bin/${name}`;
+  console.error(`Installing ${name} ${version} into ${bin} ...`);
+  await Deno.mkdir(`${CACHE_DIR}/bin`, { recursive: true });
+  const out = await new Deno.Command(goBinary(), {
+    args: ["install", `${module}@${version}`],
+    env: { GOBIN: `${CACHE_DIR}/bin`, GOFLAGS: "-modcacherw" },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) {
+    throw new Error(`go install of ${name} failed (code ${out.code})`);
+  }
+  return bin;
+}
+
+/** Whether `shell` is installed and runs (`<shell> -c "exit 0"`). */
+export function shellInstalled(shell: string): boolean {
+  try {
+    return new Deno.Command(shell, {
+      args: ["-c", "exit 0"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Asks `ready` every `intervalMs` until it says yes or `timeoutMs` have
+ * passed; returns whether it said yes.
+ */
+export async function waitFor(
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ready()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }
 
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
