@@ -28,7 +28,7 @@ import {
   type ProxyStack,
   startProxyStack,
 } from "../tests/support/proxy_stack.ts";
-import { type Recorder, startRecorder } from "../tests/support/recorder.ts";
+import { forwardAll, type Relay, startRelay } from "../tests/support/relay.ts";
 import { REGION } from "../tests/support/moto.ts";
 import { loadedModules, straceAvailable } from "./_imports.ts";
 import {
@@ -558,10 +558,12 @@ async function main(cleanup: Cleanup, results: Results): Promise<void> {
   );
 
   // Requests per login, counted at the servers through recording relays.
-  const recMoto = startRecorder(ps.moto.endpoint, { caCerts: [ps.tls.caPem] });
-  cleanup.add(() => recMoto.close());
-  const recLambda = startRecorder(ps.rie.endpoint);
-  cleanup.add(() => recLambda.close());
+  const recMoto = startRelay(ps.moto.endpoint, forwardAll, {
+    caCerts: [ps.tls.caPem],
+  });
+  cleanup.add(() => recMoto.stop());
+  const recLambda = startRelay(ps.rie.endpoint, forwardAll);
+  cleanup.add(() => recLambda.stop());
   const viaRecorders = {
     AWS_ENDPOINT_URL: recMoto.endpoint,
     AWS_ENDPOINT_URL_LAMBDA: recLambda.endpoint,
@@ -665,7 +667,7 @@ async function main(cleanup: Cleanup, results: Results): Promise<void> {
 
 /** The requests of a first and a repeat login, with and without the proxy. */
 async function countRequests(
-  recorders: { moto: Recorder; lambda: Recorder },
+  recorders: { moto: Relay; lambda: Relay },
   prepare: (proxy: boolean) => Promise<{
     first: () => Promise<unknown>;
     repeat: () => Promise<unknown>;
@@ -674,22 +676,22 @@ async function countRequests(
   const ROUNDS = 2;
   const seen: Record<string, Record<string, number>[]> = {};
   const snapshot = () => ({
-    moto: recorders.moto.requests.length,
-    lambda: recorders.lambda.requests.length,
+    moto: recorders.moto.exchanges.length,
+    lambda: recorders.lambda.exchanges.length,
   });
   const since = (before: { moto: number; lambda: number }) => {
     const counts: Record<string, number> = {};
     for (
       const r of [
-        ...recorders.moto.requests.slice(before.moto),
-        ...recorders.lambda.requests.slice(before.lambda),
+        ...recorders.moto.exchanges.slice(before.moto),
+        ...recorders.lambda.exchanges.slice(before.lambda),
       ]
     ) {
       let key = `${r.service}:${r.action}`;
       if (r.action === "InitiateAuth") {
         const flow = (() => {
           try {
-            return JSON.parse(r.raw).AuthFlow;
+            return JSON.parse(r.requestBody).AuthFlow;
           } catch {
             return undefined;
           }
@@ -776,7 +778,7 @@ async function measureCredentialProcess(input: {
   floorRun: (rss?: boolean) => ReturnType<typeof runTimed>;
   denoEnv: Record<string, string>;
   viaRecorders: Record<string, string>;
-  recorders: Recorder[];
+  recorders: Relay[];
   importsOf?: (
     args: string[],
     env: Record<string, string>,
@@ -799,7 +801,7 @@ async function measureCredentialProcess(input: {
     COGNITO_AUTH_REFRESH_WINDOW: "0",
   };
   const args = ["credential-process", "--profile", PROFILE];
-  const requestsBefore = input.recorders.map((r) => r.requests.length);
+  const requestsBefore = input.recorders.map((r) => r.exchanges.length);
   const credentialsFile = await Deno.readTextFile(home.credentialsFile);
   const keyId = /aws_access_key_id = (\S+)/.exec(credentialsFile)?.[1];
   const sameKey =
@@ -1037,7 +1039,7 @@ new Command("x").parse([], { from: "user" });
     );
   }
   const during = input.recorders.map((r, i) =>
-    r.requests.length - requestsBefore[i]
+    r.exchanges.length - requestsBefore[i]
   ).reduce((a, b) => a + b, 0);
   input.results.imports.requestsDuringCacheHits = during;
   if (during !== 0) {

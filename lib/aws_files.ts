@@ -14,7 +14,6 @@
  *
  * @module
  */
-import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
 import { dirname, join } from "node:path";
 import { resolveLink, writeFileAtomic } from "./atomic_file.ts";
 import { CredentialsFileError } from "./errors.ts";
@@ -588,6 +587,11 @@ export async function readProfile(
       { cause: error },
     );
   }
+  // Loaded here, not at the top: writing and the commands that only write
+  // (status aside) should not pay for the SDK's parser and its @smithy/core.
+  const { loadSharedConfigFiles } = await import(
+    "@smithy/shared-ini-file-loader"
+  );
   const files = await loadSharedConfigFiles({
     filepath,
     configFilepath,

@@ -7,10 +7,10 @@
  */
 import { ensureActionlint } from "./actionlint.ts";
 import { ensureRie } from "./rie.ts";
-import { ensureShells } from "./shells.ts";
+import { ensureSystemTools } from "./system_tools.ts";
 import { ensurePythonTools } from "./tools.ts";
 
 await ensurePythonTools();
 await ensureRie();
 await ensureActionlint();
-await ensureShells();
+await ensureSystemTools();
