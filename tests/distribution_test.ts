@@ -16,7 +16,6 @@ import { freePort, runCommand, type RunResult } from "./support/tools.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** The Deno cache of this process, so subprocesses find the npm packages. */
 /**
  * A proxy that refuses every connection: a process given this environment
  * cannot fetch anything from the internet (loopback stays direct).
@@ -179,6 +178,53 @@ Deno.test("the bundled entry points run from an empty DENO_DIR and fetch nothing
     await moto.stop();
     await home.cleanup();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno install -g from a clone (with --config deno.json) puts both commands in a bin folder, and they run from any folder", async () => {
+  const root = await Deno.makeTempDir({ prefix: "deno-install-" });
+  const home = await makeTempHome();
+  try {
+    for (
+      const [name, entry] of [
+        ["aws-cognito-auth", "auth.ts"],
+        ["aws-cognito-admin", "admin.ts"],
+      ]
+    ) {
+      const install = await deno([
+        "install",
+        "-g",
+        "-A",
+        "--root",
+        root,
+        "-n",
+        name,
+        "--config",
+        `${ROOT}deno.json`,
+        `${ROOT}${entry}`,
+      ]);
+      assert.equal(install.code, 0, install.stderr);
+      const bin = `${root}/bin/${name}`;
+      const version = await runCommand(bin, ["--version"], {
+        env: { ...home.env, DENO_DIR },
+        cwd: home.dir,
+      });
+      assert.equal(version.code, 0, version.stderr);
+      assert.equal(version.stdout.trim(), denoJson.version);
+      const help = await runCommand(bin, ["--help"], {
+        env: { ...home.env, DENO_DIR },
+        cwd: home.dir,
+      });
+      assert.match(help.stdout, new RegExp(`Usage: ${name}`));
+    }
+    const status = await runCommand(`${root}/bin/aws-cognito-auth`, [
+      "status",
+    ], { env: { ...home.env, DENO_DIR }, cwd: home.dir });
+    assert.equal(status.code, ExitCode.config, status.stderr);
+    assert.match(status.stdout, /user_pool_id\s+\(not set\)/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await home.cleanup();
   }
 });
 
