@@ -15,8 +15,10 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import { writeFailureHint } from "./_write_failure.ts";
 import { resolveLink, writeFileAtomic } from "./atomic_file.ts";
 import { CredentialsFileError } from "./errors.ts";
+import { withFileLock } from "./file_lock.ts";
 
 /** Which of the two shared AWS files a profile lives in. */
 export type AwsFileKind = "credentials" | "config";
@@ -610,210 +612,8 @@ export async function readProfile(
 // ---------------------------------------------------------------------------
 // Atomic, locked writes
 
-const LOCK_TIMEOUT_MS = 10_000;
-const LOCK_STALE_MS = 30_000;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
-
-let cachedHost: string | undefined;
-
-/** This machine's name, or "" when we may not ask (no --allow-sys). */
-function thisHost(): string {
-  if (cachedHost === undefined) {
-    try {
-      cachedHost = Deno.hostname();
-    } catch {
-      cachedHost = "";
-    }
-  }
-  return cachedHost;
-}
-
-function randomHex(bytes = 8): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)))
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-interface LockInfo {
-  pid: number;
-  host: string;
-  time: number;
-  nonce: string;
-}
-
-function parseLock(text: string): LockInfo | undefined {
-  try {
-    const value = JSON.parse(text);
-    if (
-      typeof value?.pid === "number" && typeof value?.time === "number" &&
-      typeof value?.host === "string"
-    ) return value as LockInfo;
-  } catch {
-    // not ours or half-written
-  }
-  return undefined;
-}
-
-async function pidIsAlive(pid: number): Promise<boolean | undefined> {
-  if (Deno.build.os !== "linux") return undefined; // cannot tell
-  try {
-    await Deno.stat(`/proc/${pid}`);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    return undefined;
-  }
-}
-
-/** A lock is stale when older than 30 s or its process on this host died. */
-async function lockIsStale(
-  lockPath: string,
-  text: string,
-  now: number,
-): Promise<boolean> {
-  const info = parseLock(text);
-  if (info) {
-    if (now - info.time > LOCK_STALE_MS) return true;
-    const sameHost = info.host !== "" && info.host === thisHost();
-    if (sameHost && await pidIsAlive(info.pid) === false) {
-      return true;
-    }
-    return false;
-  }
-  // Empty or foreign content: judge by the file's age (a writer may be
-  // between creating it and writing its pid).
-  try {
-    const mtime = (await Deno.stat(lockPath)).mtime?.getTime();
-    return mtime !== undefined && now - mtime > LOCK_STALE_MS;
-  } catch {
-    return false;
-  }
-}
-
-/** Says why a lock was judged stale, for the message after taking it over. */
-function describeStaleLock(lockPath: string, text: string, now: number) {
-  const info = parseLock(text);
-  if (info && now - info.time <= LOCK_STALE_MS) {
-    return `Took over the lock file ${lockPath}: the process that held it ` +
-      `(pid ${info.pid}) is no longer running.`;
-  }
-  return `Took over the lock file ${lockPath}: it was left behind more than ` +
-    `${LOCK_STALE_MS / 1000} s ago and never released.`;
-}
-
-/**
- * Moves a stale lock out of the way without stealing a fresh one. Returns
- * whether it removed the stale lock (false when someone else did first).
- */
-async function breakStaleLock(
-  lockPath: string,
-  seen: string,
-): Promise<boolean> {
-  const aside = `${lockPath}.${randomHex()}.stale`;
-  try {
-    await Deno.rename(lockPath, aside);
-  } catch {
-    return false; // someone else broke it first
-  }
-  const moved = await Deno.readTextFile(aside).catch(() => "");
-  if (moved === seen || await lockIsStale(aside, moved, Date.now())) {
-    await Deno.remove(aside).catch(() => {});
-    return true;
-  }
-  // We moved a lock someone took in the meantime: put it back.
-  try {
-    await Deno.link(aside, lockPath);
-  } catch {
-    // Its place is taken again; nothing better to do than drop it.
-  }
-  await Deno.remove(aside).catch(() => {});
-  return false;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Takes `<target>.lock` (O_EXCL); returns what to check before removing.
- * `onStaleLock` hears about a stale lock that was taken over.
- */
-async function acquireLock(
-  lockPath: string,
-  target: string,
-  onStaleLock?: (message: string) => void,
-): Promise<string> {
-  const started = Date.now();
-  let delay = 5;
-  while (true) {
-    const mine = JSON.stringify(
-      {
-        pid: Deno.pid,
-        host: thisHost(),
-        time: Date.now(),
-        nonce: randomHex(),
-      } satisfies LockInfo,
-    );
-    try {
-      const file = await Deno.open(lockPath, {
-        write: true,
-        createNew: true,
-        mode: FILE_MODE,
-      });
-      try {
-        const bytes = new TextEncoder().encode(mine);
-        let written = 0;
-        while (written < bytes.length) {
-          written += await file.write(bytes.subarray(written));
-        }
-      } catch (error) {
-        // A lock file we could not fill in (disk full) would look like a
-        // fresh lock to the next writer for 30 s: remove it.
-        file.close();
-        await Deno.remove(lockPath).catch(() => {});
-        throw error;
-      }
-      file.close();
-      return mine;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) {
-        const reason = (error as Error).message;
-        throw new CredentialsFileError(
-          `Cannot create the lock file ${lockPath}: ${reason}. ` +
-            writeFailureHint(error, dirname(lockPath)),
-          { cause: error },
-        );
-      }
-    }
-    let seen: string | undefined;
-    try {
-      seen = await Deno.readTextFile(lockPath);
-    } catch (error) {
-      // Released meanwhile: try again at once.
-      if (error instanceof Deno.errors.NotFound) continue;
-    }
-    if (seen !== undefined && await lockIsStale(lockPath, seen, Date.now())) {
-      if (await breakStaleLock(lockPath, seen)) {
-        onStaleLock?.(describeStaleLock(lockPath, seen, Date.now()));
-      }
-      continue;
-    }
-    if (Date.now() - started > LOCK_TIMEOUT_MS) {
-      const seconds = LOCK_TIMEOUT_MS / 1000;
-      throw new CredentialsFileError(
-        `Timed out after ${seconds} s waiting for ${lockPath}: another ` +
-          `program is updating ${target}. Try again; if nothing else is ` +
-          `running, delete ${lockPath}.`,
-      );
-    }
-    await sleep(delay + Math.random() * delay);
-    delay = Math.min(delay * 2, 200);
-  }
-}
-
-async function releaseLock(lockPath: string, mine: string): Promise<void> {
-  const current = await Deno.readTextFile(lockPath).catch(() => undefined);
-  // If our lock was judged stale and taken over, it is not ours to remove.
-  if (current === mine) await Deno.remove(lockPath).catch(() => {});
-}
 
 /** Options of {@linkcode updateProfileFile}. */
 export interface UpdateProfileOptions {
@@ -897,9 +697,7 @@ export async function updateProfileFile(
     }
     const dir = dirname(target);
     await Deno.mkdir(dir, { recursive: true, mode: DIR_MODE });
-    const lockPath = `${target}.lock`;
-    const lock = await acquireLock(lockPath, target, options.onStaleLock);
-    try {
+    await withFileLock(target, async () => {
       let before: Uint8Array | undefined;
       let info: Deno.FileInfo | undefined;
       try {
@@ -933,9 +731,7 @@ export async function updateProfileFile(
         return; // nothing to change
       }
       await writeFileAtomic(target, after, { mode: FILE_MODE });
-    } finally {
-      await releaseLock(lockPath, lock);
-    }
+    }, { onStaleLock: options.onStaleLock });
   } catch (error) {
     if (error instanceof CredentialsFileError) {
       const message = `Cannot update ${path}. ${error.message}`;
@@ -947,20 +743,4 @@ export async function updateProfileFile(
       { cause: error },
     );
   }
-}
-
-/** What to do about an error from writing into `folder`. */
-function writeFailureHint(error: unknown, folder: string): string {
-  const message = String((error as Error)?.message ?? "");
-  if (
-    /os error (28|27|122)\b|No space left|File too large|quota/i.test(message)
-  ) {
-    return "The disk is full (or a size limit was reached): free some space " +
-      "and try again.";
-  }
-  if (/os error 30\b|Read-only file system/i.test(message)) {
-    return `${folder} is on a read-only file system: set ` +
-      "AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE to writable files.";
-  }
-  return `Check that ${folder} exists and that you may write to it.`;
 }

@@ -24,10 +24,12 @@ import {
   type Reporter,
   silentReporter,
 } from "./login.ts";
+import { withFileLock } from "./file_lock.ts";
 import {
   isFresh,
   readSession,
   type Session,
+  sessionFilePath,
   writeSession,
 } from "./session_cache.ts";
 import { type MfaKind, refreshSession, userPoolRegion } from "./user_pool.ts";
@@ -82,6 +84,15 @@ function loginCommand(profile: string): string {
  * them as the module describes, and saves the refreshed session. Throws
  * {@linkcode SessionExpiredError} when there is no session, or the refresh
  * token no longer works and no password sign-in is offered.
+ *
+ * The refresh runs under the profile's lock (`<session file>.lock`, see
+ * {@linkcode withFileLock}): the AWS CLI and SDKs may run
+ * `credential_process` several times at once, and a process that waited for
+ * the lock first reads the session again and uses credentials another one
+ * has just saved, with no request. Fresh credentials are returned without
+ * the lock. The password sign-in, which waits for a person, runs after the
+ * lock is released. Throws `CredentialsFileError` (exit 10) when another
+ * process keeps the lock for more than about 10 s.
  */
 export async function sessionCredentials(
   options: SessionCredentialsOptions,
@@ -89,82 +100,36 @@ export async function sessionCredentials(
   const { profile, env } = options;
   const now = options.now ?? (() => new Date());
   const report = options.reporter ?? silentReporter;
-  const session = options.session ?? await readSession(env, profile);
-  if (!session) {
-    throw new SessionExpiredError(
-      `There is no saved sign-in for profile ${profile}. Run ` +
-        `\`${loginCommand(profile)}\` first.`,
-    );
-  }
-  if (isFresh(session.credentials, now(), options.windowSeconds)) {
-    return { session, how: "cache" };
+  const cached = options.session ?? await readSession(env, profile);
+  if (!cached) throw noSavedSignIn(profile);
+  if (isFresh(cached.credentials, now(), options.windowSeconds)) {
+    return { session: cached, how: "cache" };
   }
 
-  let clientSecret: string | undefined;
-  if (session.clientSecret) {
-    clientSecret = await options.clientSecret?.();
-    if (!clientSecret) {
-      throw new ConfigError(
-        `The app client ${session.clientId} has a client secret: set ` +
-          `COGNITO_CLIENT_SECRET or client_secret in the config file so ` +
-          `that the sign-in of profile ${profile} can be refreshed.`,
-      );
-    }
-  }
-  const settings: LoginSettings = {
-    userPoolId: session.userPoolId,
-    clientId: session.clientId,
-    identityPoolId: session.identityPoolId,
-    region: session.region,
-    lambdaFunctionName: session.proxy?.functionName,
-    clientSecret,
-    classicRoleArn: session.classicRoleArn,
-  };
-  const exchange = {
-    settings,
-    username: session.username,
-    flow: session.flow,
-    useProxy: session.proxy !== undefined,
-    durationHours: session.durationHours,
-    env,
-    now,
-    reporter: report,
-  };
+  const path = sessionFilePath(env, profile);
+  const attempt = path === undefined
+    ? await refreshWithToken(cached, options, now, report)
+    : await withFileLock(path, async () => {
+      // Another process may have refreshed it while this one waited.
+      const session = await readSession(env, profile);
+      if (!session) throw noSavedSignIn(profile);
+      if (isFresh(session.credentials, now(), options.windowSeconds)) {
+        return { session, how: "cache" } satisfies SessionCredentialsResult;
+      }
+      return await refreshWithToken(session, options, now, report);
+    }, {
+      holder: `another aws-cognito-auth is refreshing the sign-in of ` +
+        `profile ${profile}`,
+      onStaleLock: (message) => report.warn(message),
+      onNoLock: (error) =>
+        report.warn(
+          `Refreshing the sign-in of profile ${profile} without its lock: ` +
+            `${(error.cause as Error)?.message ?? error.message}.`,
+        ),
+    });
+  if ("how" in attempt) return attempt;
 
-  let refreshFailure: unknown;
-  if (session.refreshToken) {
-    report.step(
-      `Refreshing the sign-in of ${session.username} for profile ` +
-        `${profile} (no password needed)...`,
-    );
-    try {
-      const tokens = await refreshSession({
-        region: userPoolRegion(session.userPoolId),
-        clientId: session.clientId,
-        clientSecret,
-        refreshToken: session.refreshToken,
-        username: session.cognitoUsername,
-      });
-      const obtained = await credentialsFromIdToken({
-        ...exchange,
-        idToken: tokens.idToken,
-        identityId: session.identityId,
-      });
-      const next: Session = {
-        ...session,
-        identityId: obtained.identityId,
-        credentials: obtained.credentials,
-        source: obtained.source,
-        refreshToken: tokens.refreshToken ?? session.refreshToken,
-      };
-      await save(env, next, report);
-      return { session: next, how: "refresh" };
-    } catch (error) {
-      if (!refreshRefused(error)) throw error;
-      refreshFailure = error;
-    }
-  }
-
+  const { session, exchange, refreshFailure } = attempt;
   const why = refreshFailure
     ? `The saved sign-in of ${session.username} for profile ${profile} has ` +
       `expired or was revoked`
@@ -196,6 +161,107 @@ export async function sessionCredentials(
   };
   await save(env, next, report);
   return { session: next, how: "password" };
+}
+
+function noSavedSignIn(profile: string): SessionExpiredError {
+  return new SessionExpiredError(
+    `There is no saved sign-in for profile ${profile}. Run ` +
+      `\`${loginCommand(profile)}\` first.`,
+  );
+}
+
+/** How a session's ID token becomes credentials, for both sign-ins. */
+function exchangeFor(
+  session: Session,
+  clientSecret: string | undefined,
+  env: Record<string, string | undefined>,
+  now: () => Date,
+  reporter: Reporter,
+) {
+  const settings: LoginSettings = {
+    userPoolId: session.userPoolId,
+    clientId: session.clientId,
+    identityPoolId: session.identityPoolId,
+    region: session.region,
+    lambdaFunctionName: session.proxy?.functionName,
+    clientSecret,
+    classicRoleArn: session.classicRoleArn,
+  };
+  return {
+    settings,
+    username: session.username,
+    flow: session.flow,
+    useProxy: session.proxy !== undefined,
+    durationHours: session.durationHours,
+    env,
+    now,
+    reporter,
+  };
+}
+
+/** A refresh the refresh token could not do: what the password sign-in needs. */
+interface RefreshRefused {
+  session: Session;
+  exchange: ReturnType<typeof exchangeFor>;
+  /** Cognito's refusal; undefined when the session has no refresh token. */
+  refreshFailure?: unknown;
+}
+
+/**
+ * Signs in again with the session's refresh token, exchanges the ID token
+ * and saves the result; returns what a password sign-in needs instead when
+ * the refresh token no longer works (or there is none).
+ */
+async function refreshWithToken(
+  session: Session,
+  options: SessionCredentialsOptions,
+  now: () => Date,
+  report: Reporter,
+): Promise<SessionCredentialsResult | RefreshRefused> {
+  const { profile, env } = options;
+  let clientSecret: string | undefined;
+  if (session.clientSecret) {
+    clientSecret = await options.clientSecret?.();
+    if (!clientSecret) {
+      throw new ConfigError(
+        `The app client ${session.clientId} has a client secret: set ` +
+          `COGNITO_CLIENT_SECRET or client_secret in the config file so ` +
+          `that the sign-in of profile ${profile} can be refreshed.`,
+      );
+    }
+  }
+  const exchange = exchangeFor(session, clientSecret, env, now, report);
+  if (!session.refreshToken) return { session, exchange };
+  report.step(
+    `Refreshing the sign-in of ${session.username} for profile ` +
+      `${profile} (no password needed)...`,
+  );
+  try {
+    const tokens = await refreshSession({
+      region: userPoolRegion(session.userPoolId),
+      clientId: session.clientId,
+      clientSecret,
+      refreshToken: session.refreshToken,
+      username: session.cognitoUsername,
+    });
+    const obtained = await credentialsFromIdToken({
+      ...exchange,
+      idToken: tokens.idToken,
+      identityId: session.identityId,
+    });
+    const next: Session = {
+      ...session,
+      identityId: obtained.identityId,
+      credentials: obtained.credentials,
+      source: obtained.source,
+      refreshToken: tokens.refreshToken ?? session.refreshToken,
+    };
+    await save(env, next, report);
+    return { session: next, how: "refresh" };
+  } catch (error) {
+    if (!refreshRefused(error)) throw error;
+    return { session, exchange, refreshFailure: error };
+  }
 }
 
 /** Whether a refresh failed because the refresh token no longer works. */

@@ -1,0 +1,414 @@
+/**
+ * Many `credential-process` (and `exec`) runs at once on one profile whose
+ * cached credentials are inside the refresh window, as the AWS CLI and SDKs
+ * start them: they refresh once between them, through the profile's lock,
+ * and all print what that one refresh got, whether they race for the lock
+ * or queue behind one held by another process. A lock left by a refresh
+ * killed half-way is taken over; a lock a live process keeps makes a waiter
+ * give up after about 10 s with a plain error; a cache hit never waits.
+ *
+ * moto hands every caller the same Identity Pool keys, so the relay in front
+ * of it rewrites each `GetCredentialsForIdentity` answer to keys of its own:
+ * "every run printed the same key" then means every run used one refresh.
+ *
+ * moto's credentials live 90 s: the tests use a 30 s refresh window and put
+ * the cached credentials inside it by moving their expiry 10 s ahead.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { ExitCode } from "../lib/errors.ts";
+import {
+  readSession,
+  sessionFilePath,
+  writeSession,
+} from "../lib/session_cache.ts";
+import { AUTH_TS, DENO_DIR, makeTempHome, runAuth } from "./support/cli.ts";
+import { createCognitoStack } from "./support/fixtures.ts";
+import {
+  type RelayPolicy,
+  startRelay,
+  startRelayedMoto,
+} from "./support/relay.ts";
+import { assertNoStackTrace } from "./support/reliability.ts";
+import { runIsolated, shellQuote, unsharePrefix } from "./support/sandbox.ts";
+import { exists, runCommand, waitFor } from "./support/tools.ts";
+
+const RUNS = 8;
+const WINDOW = { COGNITO_AUTH_REFRESH_WINDOW: "30" };
+
+const { moto, relay, userEnv } = await startRelayedMoto();
+
+/** Access key ids the relay handed out, in order. */
+const issued: string[] = [];
+
+/** Forwards everything; gives each `GetCredentialsForIdentity` its own keys. */
+const uniqueKeys: RelayPolicy = (exchange) => {
+  if (
+    exchange.target !== "AWSCognitoIdentityService.GetCredentialsForIdentity"
+  ) {
+    return { kind: "forward" };
+  }
+  return {
+    kind: "forward",
+    rewrite(body) {
+      const n = String(issued.length + 1).padStart(8, "0");
+      const nonce = crypto.randomUUID().replaceAll("-", "");
+      const credentials = {
+        AccessKeyId: `ASIARELAY${n}`,
+        SecretKey: `relay-secret-${n}-${nonce}`,
+        SessionToken: `relay-token-${n}-${nonce}`,
+      };
+      issued.push(credentials.AccessKeyId);
+      const answer = body as { Credentials: Record<string, unknown> };
+      return {
+        ...answer,
+        Credentials: { ...answer.Credentials, ...credentials },
+      };
+    },
+  };
+};
+relay.setPolicy(uniqueKeys);
+
+/** Requests that reached moto while `action` ran, as `service:action` counts. */
+async function requestsDuring<T>(
+  action: () => Promise<T>,
+): Promise<[T, Record<string, number>, string[]]> {
+  const start = relay.exchanges.length;
+  const result = await action();
+  const seen = relay.exchanges.slice(start);
+  const counts: Record<string, number> = {};
+  for (const r of seen) {
+    const key = `${r.service}:${r.action}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return [result, counts, seen.map((r) => r.requestBody)];
+}
+
+/** One refresh: what a single run needs when the cache is stale. */
+const ONE_REFRESH = {
+  "cognito-idp:InitiateAuth": 1,
+  "cognito-identity:GetCredentialsForIdentity": 1,
+};
+
+/**
+ * A user signed in for `profile` (no proxy) in a fresh HOME, with the
+ * cached credentials moved inside the refresh window. `env` has no
+ * password: a refresh can only use the refresh token.
+ */
+async function signedInNearExpiry(profile: string) {
+  const stack = await createCognitoStack(moto);
+  const home = await makeTempHome();
+  const login = await runAuth(
+    ["login", "-u", stack.username, "--profile", profile, "--no-lambda-proxy"],
+    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+  );
+  assert.equal(login.code, 0, login.stderr);
+  const session = (await readSession(home.env, profile))!;
+  session.credentials.expiration = new Date(Date.now() + 10_000);
+  await writeSession(home.env, session);
+  const env: Record<string, string> = { ...userEnv(home, stack), ...WINDOW };
+  assert.equal(env.COGNITO_PASSWORD, undefined);
+  return {
+    home,
+    env,
+    oldKey: session.credentials.accessKeyId,
+    lockPath: `${sessionFilePath(home.env, profile)!}.lock`,
+  };
+}
+
+/** The files left in the sessions folder of `lockPath`. */
+async function sessionFolder(lockPath: string): Promise<string[]> {
+  const dir = lockPath.slice(0, lockPath.lastIndexOf("/"));
+  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+}
+
+const FILE_LOCK = fileURLToPath(
+  new URL("../lib/file_lock.ts", import.meta.url),
+);
+
+/**
+ * Starts a process that holds the lock of `path` through the real
+ * `withFileLock` for `ms` and then releases it; resolves once the lock
+ * file exists.
+ */
+async function holderOf(path: string, ms: number): Promise<Deno.ChildProcess> {
+  const script = `import { withFileLock } from ${JSON.stringify(FILE_LOCK)};
+await withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, ${ms})));
+`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script, path],
+    env: { DENO_DIR },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  if (!await waitFor(() => exists(`${path}.lock`), 20_000, 20)) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error("the holder never took the lock");
+  }
+  return child;
+}
+
+/** Kills `child` unless it has ended, and waits for it. */
+async function ended(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // It has ended already.
+  }
+  await child.status;
+}
+
+Deno.test(`${RUNS} credential-process runs at once inside the refresh window: one REFRESH_TOKEN_AUTH and one GetCredentialsForIdentity between them, all exit 0 and print the same new credentials`, async () => {
+  const { home, env, oldKey, lockPath } = await signedInNearExpiry("par");
+  try {
+    const issuedBefore = issued.length;
+    const started = Date.now();
+    const [runs, counts, bodies] = await requestsDuring(() =>
+      Promise.all(
+        Array.from(
+          { length: RUNS },
+          () => runAuth(["credential-process", "--profile", "par"], env),
+        ),
+      )
+    );
+    const elapsed = Date.now() - started;
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr);
+      assertNoStackTrace(run);
+    }
+    assert.deepEqual(counts, ONE_REFRESH);
+    assert.equal(JSON.parse(bodies[0]).AuthFlow, "REFRESH_TOKEN_AUTH");
+    assert.equal(issued.length, issuedBefore + 1);
+    const newKey = issued[issued.length - 1];
+    assert.notEqual(newKey, oldKey);
+
+    // The same JSON, byte for byte, from every run: the one refresh's.
+    assert.deepEqual(new Set(runs.map((r) => r.stdout)).size, 1);
+    const json = JSON.parse(runs[0].stdout);
+    assert.equal(json.Version, 1);
+    assert.equal(json.AccessKeyId, newKey);
+    assert.equal(
+      runs.filter((r) => /Refreshing the sign-in/.test(r.stderr)).length,
+      1,
+      "exactly one run refreshed",
+    );
+    const saved = (await readSession(home.env, "par"))!;
+    assert.equal(saved.credentials.accessKeyId, newKey);
+    assert.deepEqual(await sessionFolder(lockPath), ["par.json"]);
+    console.log(`${RUNS} runs at once, 1 refresh, ${elapsed} ms in all`);
+  } finally {
+    await home.cleanup();
+  }
+});
+
+Deno.test("exec and credential-process queued behind a held lock: once it is released, one of them refreshes and every command sees the key credential-process prints", async () => {
+  const { home, env, lockPath } = await signedInNearExpiry("mix");
+  // Held long enough for every run to reach the lock and wait for it.
+  const holder = await holderOf(lockPath.slice(0, -".lock".length), 2_000);
+  try {
+    const started = Date.now();
+    const [runs, counts] = await requestsDuring(() =>
+      Promise.all(
+        Array.from({ length: RUNS }, (_, i) =>
+          i % 2 === 0
+            ? runAuth(["credential-process", "--profile", "mix"], env)
+            : runAuth([
+              "exec",
+              "--profile",
+              "mix",
+              "--",
+              "sh",
+              "-c",
+              'printf "%s" "$AWS_ACCESS_KEY_ID"',
+            ], env)),
+      )
+    );
+    const elapsed = Date.now() - started;
+    assert.equal((await holder.status).code, 0, "the holder released it");
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr);
+      assertNoStackTrace(run);
+    }
+    assert.deepEqual(counts, ONE_REFRESH);
+    const newKey = issued[issued.length - 1];
+    const keys = runs.map((run, i) =>
+      i % 2 === 0 ? JSON.parse(run.stdout).AccessKeyId : run.stdout
+    );
+    assert.deepEqual(keys, Array(RUNS).fill(newKey));
+    assert.equal(
+      runs.filter((r) => /Refreshing the sign-in/.test(r.stderr)).length,
+      1,
+      "exactly one run refreshed",
+    );
+    assert.deepEqual(await sessionFolder(lockPath), ["mix.json"]);
+    console.log(
+      `${RUNS} runs queued behind a 2 s lock: 1 refresh, ${elapsed} ms`,
+    );
+  } finally {
+    await ended(holder);
+    await home.cleanup();
+  }
+});
+
+Deno.test("a refresh killed with SIGKILL while it held the lock: the next credential-process takes the lock over at once, says so, and refreshes once", async () => {
+  const { home, env, lockPath } = await signedInNearExpiry("killed");
+  // Cognito accepts the refresh and never answers, so the run stays inside
+  // its lock until it is killed.
+  const hung = startRelay(
+    moto.endpoint,
+    (e) => e.action === "InitiateAuth" ? { kind: "hang" } : { kind: "forward" },
+  );
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        AUTH_TS,
+        "credential-process",
+        "--profile",
+        "killed",
+      ],
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        ...env,
+        AWS_ENDPOINT_URL: hung.endpoint,
+      },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const asked = await waitFor(
+      () => Promise.resolve(hung.exchanges.length > 0),
+      20_000,
+      20,
+    );
+    if (!asked) child.kill("SIGKILL");
+    assert.ok(asked, "the refresh never reached Cognito");
+    assert.equal(JSON.parse(await Deno.readTextFile(lockPath)).pid, child.pid);
+    child.kill("SIGKILL");
+    assert.equal((await child.status).signal, "SIGKILL");
+    assert.ok(await exists(lockPath), "the killed run left its lock");
+
+    const started = Date.now();
+    const [run, counts] = await requestsDuring(() =>
+      runAuth(["credential-process", "--profile", "killed"], env)
+    );
+    const elapsed = Date.now() - started;
+    assert.equal(run.code, 0, run.stderr);
+    assertNoStackTrace(run);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `Took over the lock file \\S+/sessions/killed\\.json\\.lock: the ` +
+          `process that held it \\(pid ${child.pid}\\) is no longer running`,
+      ),
+    );
+    assert.deepEqual(counts, ONE_REFRESH);
+    assert.equal(JSON.parse(run.stdout).AccessKeyId, issued.at(-1));
+    assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
+    assert.deepEqual(await sessionFolder(lockPath), ["killed.json"]);
+    console.log(`the lock of a killed refresh was taken over; ${elapsed} ms`);
+  } finally {
+    await hung.stop();
+    await home.cleanup();
+  }
+});
+
+Deno.test("while a live process holds the profile's lock, a refresh gives up after about 10 s with exit 10 and a message naming the lock file, and a cache hit does not wait at all", async () => {
+  const { home, env, lockPath } = await signedInNearExpiry("held");
+  const holder = await holderOf(lockPath.slice(0, -".lock".length), 60_000);
+  try {
+    const lock = await Deno.readTextFile(lockPath);
+    const started = Date.now();
+    const [run, counts] = await requestsDuring(() =>
+      runAuth(["credential-process", "--profile", "held"], env)
+    );
+    const waited = Date.now() - started;
+    assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
+    assertNoStackTrace(run);
+    assert.equal(run.stdout, "");
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `Timed out after 10 s waiting for \\S+/sessions/held\\.json\\.lock: ` +
+          `another aws-cognito-auth is refreshing the sign-in of profile held`,
+      ),
+    );
+    assert.match(run.stderr, /if nothing else is running, delete \S+\.lock/);
+    assert.deepEqual(counts, {}, "no request while waiting");
+    assert.ok(waited >= 9_000 && waited < 20_000, `waited ${waited} ms`);
+    assert.equal(await Deno.readTextFile(lockPath), lock, "not ours to remove");
+
+    // Fresh credentials are served without looking at the lock.
+    const session = (await readSession(home.env, "held"))!;
+    session.credentials.expiration = new Date(Date.now() + 3600_000);
+    await writeSession(home.env, session);
+    const hitStarted = Date.now();
+    const [hit, hitCounts] = await requestsDuring(() =>
+      runAuth(["credential-process", "--profile", "held"], env)
+    );
+    const hitTook = Date.now() - hitStarted;
+    assert.equal(hit.code, 0, hit.stderr);
+    assert.equal(
+      JSON.parse(hit.stdout).AccessKeyId,
+      session.credentials.accessKeyId,
+    );
+    assert.deepEqual(hitCounts, {});
+    assert.ok(hitTook < 5_000, `the cache hit took ${hitTook} ms`);
+  } finally {
+    await ended(holder);
+    await home.cleanup();
+  }
+});
+
+Deno.test("a sessions folder that cannot be written: the refresh goes on without the lock, says why, and prints the new credentials", async () => {
+  const { home, env, lockPath } = await signedInNearExpiry("ro");
+  const folder = lockPath.slice(0, lockPath.lastIndexOf("/"));
+  const args = [
+    "run",
+    "-A",
+    "--quiet",
+    AUTH_TS,
+    "credential-process",
+    "--profile",
+    "ro",
+  ];
+  try {
+    const [run, counts] = await requestsDuring(async () => {
+      if (await unsharePrefix()) {
+        // A read-only bind mount of the folder, seen by this run alone.
+        return await runIsolated(
+          ["-m"],
+          `mount --bind ${shellQuote(folder)} ${shellQuote(folder)}\n` +
+            `mount -o remount,bind,ro ${shellQuote(folder)}`,
+          Deno.execPath(),
+          args,
+          env,
+        );
+      }
+      assert.notEqual(Deno.uid(), 0, "root without namespaces: no fault");
+      await Deno.chmod(folder, 0o500);
+      try {
+        return await runCommand(Deno.execPath(), args, { env });
+      } finally {
+        await Deno.chmod(folder, 0o700);
+      }
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assertNoStackTrace(run);
+    assert.match(
+      run.stderr,
+      /Refreshing the sign-in of profile ro without its lock: .*(Read-only file system|Permission denied)/,
+    );
+    assert.match(run.stderr, /Cannot write the session cache/);
+    assert.deepEqual(counts, ONE_REFRESH);
+    assert.equal(JSON.parse(run.stdout).AccessKeyId, issued.at(-1));
+    assert.deepEqual(await sessionFolder(lockPath), ["ro.json"]);
+  } finally {
+    await home.cleanup();
+  }
+});
