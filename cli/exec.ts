@@ -11,9 +11,17 @@ import { currentSession, type SessionFlags } from "./credential_process.ts";
 
 /**
  * Variables removed from the child's environment: a profile there would
- * make tools mix its settings with the credentials they were given.
+ * make tools mix its settings with the credentials they were given, and
+ * this tool's own secrets are not the command's business (it gets
+ * short-lived credentials instead).
  */
-const UNSET = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
+const UNSET = [
+  "AWS_PROFILE",
+  "AWS_DEFAULT_PROFILE",
+  "COGNITO_PASSWORD",
+  "COGNITO_NEW_PASSWORD",
+  "COGNITO_CLIENT_SECRET",
+];
 
 /**
  * Runs `exec`: gets the credentials as `credential-process` does, runs the

@@ -6,7 +6,12 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { CommanderError } from "@commander-js/extra-typings";
-import { CliError, ExitCode } from "../lib/errors.ts";
+import {
+  CliError,
+  errorName,
+  ExitCode,
+  isServiceAnswer,
+} from "../lib/errors.ts";
 import { colorEnabled, palette } from "../lib/terminal.ts";
 
 /** Output helpers for command files: messages go to stderr, data to stdout. */
@@ -59,10 +64,15 @@ function report(error: unknown, debug: boolean): number {
     if (debug) printCauses(error.cause);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = isServiceAnswer(error)
+    ? serviceAnswer(error)
+    : error instanceof Error
+    ? error.message
+    : String(error);
   console.error(`${paint.red("Unexpected error:")} ${message}`);
   if (debug) {
-    console.error((error as Error)?.stack ?? "");
+    // A service error's stack starts with its message: see serviceAnswer().
+    if (!isServiceAnswer(error)) console.error((error as Error)?.stack ?? "");
     printCauses((error as Error)?.cause);
   } else console.error("Run again with --debug for details.");
   return ExitCode.unexpected;
@@ -70,12 +80,44 @@ function report(error: unknown, debug: boolean): number {
 
 /**
  * Prints the names and messages of a chain of causes. Only those: an SDK
- * error object can carry request details, which may hold secrets.
+ * error object can carry request details, which may hold secrets. An AWS
+ * service's answer is shown by {@linkcode serviceAnswer}.
  */
 function printCauses(cause: unknown): void {
   for (let depth = 0; cause && depth < 5; depth++) {
     const e = cause as { name?: string; message?: string; cause?: unknown };
-    console.error(`  caused by ${e.name ?? "error"}: ${e.message ?? cause}`);
+    console.error(
+      `  caused by ${
+        isServiceAnswer(cause)
+          ? serviceAnswer(cause)
+          : `${e.name ?? "error"}: ${e.message ?? cause}`
+      }`,
+    );
     cause = e.cause;
   }
+}
+
+/**
+ * An AWS service's answer as its name, HTTP status and request id, without
+ * its message: services quote the request's parameters in messages (moto
+ * answers a wrong SECRET_HASH with the hash, and an unknown refresh token or
+ * session with the token or session id). The messages worth showing are
+ * already quoted, with secrets redacted, by lib/.
+ */
+function serviceAnswer(error: unknown): string {
+  const meta = (error as {
+    $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
+  }).$metadata;
+  const details = [
+    typeof meta?.httpStatusCode === "number"
+      ? `HTTP ${meta.httpStatusCode}`
+      : undefined,
+    typeof meta?.requestId === "string" &&
+      /^[\w-]{1,128}$/.test(meta.requestId)
+      ? `request id ${meta.requestId}`
+      : undefined,
+  ].filter((part) => part !== undefined);
+  return `${errorName(error)}${
+    details.length ? ` (${details.join(", ")})` : ""
+  }`;
 }

@@ -124,13 +124,22 @@ export function sessionTagValue(value: string): string {
     .slice(0, 256).join("");
 }
 
-/** The proxy's session tags for a verified user. */
+/**
+ * The proxy's session tags for a verified user: `CognitoUsername`,
+ * `CognitoSubject` and `Source`. A user name or subject that a tag value
+ * cannot hold exactly is left out rather than changed: "bob!" would become
+ * "bob_", the tag of another user, and a policy that isolates users by
+ * `${aws:PrincipalTag/CognitoUsername}` would then let one into the other's
+ * data. Without the tag such a policy matches nothing.
+ */
 export function sessionTags(
   identity: { username: string; sub: string },
 ): SessionTag[] {
+  const exact = (Key: string, value: string): SessionTag[] =>
+    sessionTagValue(value) === value ? [{ Key, Value: value }] : [];
   return [
-    { Key: "CognitoUsername", Value: sessionTagValue(identity.username) },
-    { Key: "CognitoSubject", Value: sessionTagValue(identity.sub) },
+    ...exact("CognitoUsername", identity.username),
+    ...exact("CognitoSubject", identity.sub),
     { Key: "Source", Value: SOURCE_TAG_VALUE },
   ];
 }

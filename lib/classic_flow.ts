@@ -17,6 +17,7 @@ import {
   ExitCode,
   IdentityPoolError,
   isNetworkFailure,
+  redactSecrets,
 } from "./errors.ts";
 import {
   getIdentityId,
@@ -120,6 +121,8 @@ export async function classicFlowCredentials(
     return out.Token;
   };
   let doing = "getting an identity";
+  // The tokens sent, to keep out of quoted AWS messages.
+  const sent = [options.idToken];
   try {
     let identityId = options.cachedIdentityId;
     let token: string | undefined;
@@ -142,6 +145,7 @@ export async function classicFlowCredentials(
       doing = "getting an OpenID token";
       token = await openIdToken(identityId);
     }
+    sent.push(token);
     doing = "assuming the role";
     const assumed = await sts.send(
       new stsSdk.AssumeRoleWithWebIdentityCommand({
@@ -170,7 +174,7 @@ export async function classicFlowCredentials(
       },
     };
   } catch (error) {
-    throw classicFailure(error, options, doing);
+    throw classicFailure(error, options, doing, sent);
   } finally {
     identity.destroy();
     sts.destroy();
@@ -181,6 +185,7 @@ function classicFailure(
   error: unknown,
   options: ClassicFlowOptions,
   doing: string,
+  sent: string[],
 ): Error {
   if (error instanceof IdentityPoolError) return error;
   const region = identityPoolRegion(options.identityPoolId);
@@ -191,7 +196,10 @@ function classicFailure(
     return unreachable(service, region, error, doing);
   }
   const name = (error as { name?: string }).name ?? "";
-  const awsMessage = (error as { message?: string }).message ?? "";
+  const awsMessage = redactSecrets(
+    (error as { message?: string }).message ?? "",
+    sent,
+  );
   if (name === "ResourceNotFoundException") {
     return identityPoolNotFound(options.identityPoolId, error);
   }

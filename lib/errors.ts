@@ -281,3 +281,61 @@ export function errorName(error: unknown): string {
     ? name
     : "error";
 }
+
+/**
+ * `text` with every occurrence of each secret (as written, or as it appears
+ * inside a JSON string) replaced by `[redacted]`. For quoting an AWS error
+ * message: services may echo the request's parameters in it (moto quotes a
+ * wrong SECRET_HASH or an unknown refresh token as the whole message; AWS's
+ * validation errors quote the value that failed). Values shorter than 4
+ * characters are left alone.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redactSecrets } from "./errors.ts";
+ * assert.equal(
+ *   redactSecrets("Value 'hunter22' at 'password'", ["hunter22", undefined]),
+ *   "Value '[redacted]' at 'password'",
+ * );
+ * ```
+ */
+export function redactSecrets(
+  text: string,
+  secrets: Iterable<string | undefined>,
+): string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue;
+    forms.add(secret);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  let out = text;
+  // Longest first, so a secret inside another does not leave a piece behind.
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+    out = out.replaceAll(form, "[redacted]");
+  }
+  return out;
+}
+
+/**
+ * Tells whether an error is an AWS service's answer (an SDK service
+ * exception with an HTTP status), whose message the service wrote and may
+ * quote the request's parameters, as opposed to a failure on our side.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isServiceAnswer } from "./errors.ts";
+ * assert.ok(isServiceAnswer({ name: "X", $metadata: { httpStatusCode: 400 } }));
+ * assert.ok(!isServiceAnswer(new TypeError("fetch failed")));
+ * ```
+ */
+export function isServiceAnswer(error: unknown): boolean {
+  const e = error as {
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  return typeof e?.$fault === "string" ||
+    typeof e?.$metadata?.httpStatusCode === "number";
+}

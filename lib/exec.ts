@@ -4,6 +4,11 @@
  * SIGHUP sent to this process passed on, and its exit status becomes ours
  * (a shell's 128 + n when a signal ended it).
  *
+ * SIGINT is not passed on while there is a controlling terminal: its Ctrl-C
+ * goes to the whole foreground process group, the child included, and a
+ * second one would make tools such as terraform abort their graceful
+ * shutdown ("Two interrupts received. Exiting immediately.").
+ *
  * @module
  */
 import { CommandError, ExitCode } from "./errors.ts";
@@ -62,8 +67,12 @@ export async function runCommandWith(
       // The child is gone already.
     }
   };
+  const terminal = hasControllingTerminal();
   const forwarders = FORWARDED.map((signal) => {
-    const forward = () => child ? send(signal) : pending.push(signal);
+    // Still listened to, so that we wait for the child and end with its code.
+    const forward = signal === "SIGINT" && terminal
+      ? () => {}
+      : () => child ? send(signal) : pending.push(signal);
     try {
       Deno.addSignalListener(signal, forward);
     } catch {
@@ -105,6 +114,22 @@ export async function runCommandWith(
     return status.code;
   } finally {
     for (const remove of forwarders) remove?.();
+  }
+}
+
+/**
+ * Whether this process has a controlling terminal (`/dev/tty` opens). Then
+ * a SIGINT is taken to be the terminal's Ctrl-C, which the child (in our
+ * process group) has had too. On Windows the console sends Ctrl-C to every
+ * process attached to it, the child included, alike.
+ */
+function hasControllingTerminal(): boolean {
+  if (Deno.build.os === "windows") return true;
+  try {
+    Deno.openSync("/dev/tty", { read: true }).close();
+    return true;
+  } catch {
+    return false;
   }
 }
 

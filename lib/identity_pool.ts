@@ -14,6 +14,7 @@ import {
   isNetworkFailure,
   isTransientFailure,
   NetworkError,
+  redactSecrets,
   ResourceNotFoundError,
 } from "./errors.ts";
 
@@ -166,7 +167,11 @@ function identityFailure(
     );
   }
   const name = (error as { name?: string }).name ?? "";
-  const awsMessage = (error as { message?: string }).message ?? "";
+  // The ID token went in Logins: keep it out of a quoted message.
+  const awsMessage = redactSecrets(
+    (error as { message?: string }).message ?? "",
+    [options.idToken],
+  );
   switch (name) {
     case "ResourceNotFoundException":
       return identityPoolNotFound(options.identityPoolId, error);

@@ -24,6 +24,7 @@ import {
   isNetworkFailure,
   isTransientFailure,
   NetworkError,
+  redactSecrets,
   ResourceNotFoundError,
   SignInError,
 } from "./errors.ts";
@@ -192,6 +193,12 @@ interface FailureContext {
   flow: AuthFlow | "refresh";
   /** What was being done, for "while ..." in messages. */
   doing: string;
+  /**
+   * Every secret sent so far (password, client secret, SECRET_HASH, refresh
+   * token, session, answers): redacted from Cognito's messages before they
+   * are quoted, since services may echo a request's parameters.
+   */
+  secrets: string[];
 }
 
 /** Names each AuthFlow as Cognito and the app client settings do. */
@@ -246,6 +253,7 @@ export async function signInWithPassword(
     username: options.username,
     flow,
     doing: "signing in",
+    secrets: [options.password, options.clientSecret ?? ""],
   };
   const sdk = await import("@aws-sdk/client-cognito-identity-provider");
   const client = new sdk.CognitoIdentityProviderClient({
@@ -263,6 +271,7 @@ export async function signInWithPassword(
         options.clientId,
       );
     }
+    context.secrets.push(...sentSecrets(authParameters));
     let response: InitiateAuthCommandOutput;
     try {
       response = await client.send(
@@ -299,6 +308,10 @@ export async function signInWithPassword(
           options.clientId,
         );
       }
+      context.secrets.push(
+        ...sentSecrets(answer.responses),
+        response.Session ?? "",
+      );
       try {
         response = await client.send(
           new sdk.RespondToAuthChallengeCommand({
@@ -417,6 +430,7 @@ export async function refreshSession(
     username: options.username,
     flow: "refresh",
     doing: "refreshing the sign-in",
+    secrets: [options.refreshToken, options.clientSecret ?? ""],
   };
   const authParameters: Record<string, string> = {
     REFRESH_TOKEN: options.refreshToken,
@@ -428,6 +442,7 @@ export async function refreshSession(
       options.clientId,
     );
   }
+  context.secrets.push(...sentSecrets(authParameters));
   const sdk = await import("@aws-sdk/client-cognito-identity-provider");
   const client = new sdk.CognitoIdentityProviderClient({
     region: options.region,
@@ -456,6 +471,13 @@ export async function refreshSession(
   } finally {
     client.destroy();
   }
+}
+
+/** The values of AuthParameters or ChallengeResponses, but the user name. */
+function sentSecrets(parameters: Record<string, string>): string[] {
+  return Object.entries(parameters)
+    .filter(([key]) => key !== "USERNAME")
+    .map(([, value]) => value);
 }
 
 function tokensFrom(result: AuthenticationResultType): UserPoolTokens {
@@ -496,11 +518,13 @@ function signInFailure(error: unknown, context: FailureContext): Error {
     );
   }
   const name = (error as { name?: string }).name ?? "";
-  const awsMessage = (error as { message?: string }).message ?? "";
+  const rawMessage = (error as { message?: string }).message ?? "";
+  // Tested as Cognito wrote it; quoted only without what we sent.
+  const awsMessage = redactSecrets(rawMessage, context.secrets);
   const user = context.username;
   if (
     /secret (was|is) not received|configured (for|with) secret/i.test(
-      awsMessage,
+      rawMessage,
     )
   ) {
     return new ConfigError(
@@ -509,7 +533,7 @@ function signInFailure(error: unknown, context: FailureContext): Error {
       { cause: error },
     );
   }
-  if (/verify secret hash/i.test(awsMessage)) {
+  if (/verify secret hash/i.test(rawMessage)) {
     return new ConfigError(
       `Cognito did not accept the SECRET_HASH for app client ${clientId}: ` +
         `check that the client secret in the settings belongs to this app ` +
@@ -527,7 +551,7 @@ function signInFailure(error: unknown, context: FailureContext): Error {
           { cause: error },
         );
       }
-      if (/disabled/i.test(awsMessage)) {
+      if (/disabled/i.test(rawMessage)) {
         return new SignInError(
           `User ${user} is disabled in the user pool. Ask your administrator ` +
             `to enable the account.`,
@@ -535,7 +559,7 @@ function signInFailure(error: unknown, context: FailureContext): Error {
           { cause: error },
         );
       }
-      if (/attempts exceeded/i.test(awsMessage)) {
+      if (/attempts exceeded/i.test(rawMessage)) {
         return new SignInError(
           `Too many failed sign-in attempts for ${user}. Wait a few minutes ` +
             `and try again.`,
@@ -543,7 +567,7 @@ function signInFailure(error: unknown, context: FailureContext): Error {
           { cause: error },
         );
       }
-      if (/session is expired|invalid session/i.test(awsMessage)) {
+      if (/session is expired|invalid session/i.test(rawMessage)) {
         return new ChallengeError(
           `The sign-in session ran out while ${doing} (Cognito allows a few ` +
             `minutes per step). Sign in again.`,
@@ -596,7 +620,7 @@ function signInFailure(error: unknown, context: FailureContext): Error {
         { cause: error },
       );
     case "InvalidParameterException":
-      if (/flow not enabled|not enabled for this client/i.test(awsMessage)) {
+      if (/flow not enabled|not enabled for this client/i.test(rawMessage)) {
         const [what, setting] = FLOW_NAMES[flow];
         return new ConfigError(
           `The app client ${clientId} does not allow ${what}. Enable ` +

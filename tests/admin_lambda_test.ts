@@ -513,3 +513,70 @@ Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot
     await s.home.cleanup();
   }
 });
+
+Deno.test("lambda deploy does not print the IAM user's secret key when Lambda's error quotes the environment (the 4 KB limit's \"String measured\")", async () => {
+  const s = await setup();
+  const clients = createAwsClients("us-east-1", {
+    endpoint: moto.endpoint,
+    credentials: clientConfig(moto).credentials,
+  });
+  try {
+    let secret: string | undefined;
+    const send = clients.lambda.send.bind(clients.lambda);
+    clients.lambda.send = ((command: {
+      constructor: { name: string };
+      input: { Environment?: { Variables?: Record<string, string> } };
+    }) => {
+      if (command.constructor.name === "CreateFunctionCommand") {
+        // As Lambda answers when the variables exceed 4 KB.
+        const variables = command.input.Environment?.Variables ?? {};
+        secret = variables.IAM_USER_SECRET_ACCESS_KEY;
+        return Promise.reject(
+          Object.assign(
+            new Error(
+              "Lambda was unable to configure your environment variables " +
+                "because the environment variables you have provided " +
+                "exceeded the 4KB limit. String measured: " +
+                JSON.stringify(variables),
+            ),
+            {
+              name: "InvalidParameterValueException",
+              $fault: "client",
+              $metadata: { httpStatusCode: 400 },
+            },
+          ),
+        );
+      }
+      return send(command as never);
+    }) as typeof clients.lambda.send;
+    const plan = await planLambdaDeploy({
+      region: "us-east-1",
+      userPoolId: POOL,
+      clientIds: [CLIENT],
+      functionName: s.fn,
+      bundle: await Deno.readFile(s.zip),
+      bundlePath: s.zip,
+      layer: await fileLayer(s.layer),
+      layerName: `${s.fn}-deno`,
+      keys: { mode: "create-user", userName: s.user, rotate: false },
+      longLivedRoleName: s.long,
+      executionRoleName: s.exec,
+      authRole: { roleName: s.auth },
+    }, { clients, backoff: { sleep: () => Promise.resolve() } });
+    const lines: string[] = [];
+    const error = await runPlan(plan, (r) => lines.push(r.step.call)).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    assert.ok(error, "the deploy fails");
+    assert.ok(secret, "the function was to get the secret");
+    assert.match(error.message, /4KB limit/);
+    assert.ok(
+      !`${error.message}\n${lines.join("\n")}`.includes(secret),
+      `the secret access key is in the error: ${error.message}`,
+    );
+  } finally {
+    clients.destroy();
+    await s.home.cleanup();
+  }
+});

@@ -87,7 +87,7 @@ Deno.test("exec passes the command's exit code through: 0, 3, and 128+15 when a 
   }
 });
 
-Deno.test("exec forwards SIGTERM, SIGINT and SIGHUP sent to it to the command, and ends with the command's code", async () => {
+Deno.test("exec with no terminal (CI, a supervisor) forwards SIGTERM, SIGINT and SIGHUP sent to it to the command, and ends with the command's code", async () => {
   const home = await homeWithSession();
   try {
     for (
@@ -96,8 +96,12 @@ Deno.test("exec forwards SIGTERM, SIGINT and SIGHUP sent to it to the command, a
         44,
       ]] as const
     ) {
-      const child = new Deno.Command(Deno.execPath(), {
+      // `setsid` (same process, new session): no controlling terminal even
+      // when the tests run in one, where a SIGINT is the terminal's.
+      const noTerminal = Deno.build.os === "linux";
+      const child = new Deno.Command(noTerminal ? "setsid" : Deno.execPath(), {
         args: [
+          ...(noTerminal ? [Deno.execPath()] : []),
           "run",
           "-A",
           "--quiet",
@@ -172,6 +176,101 @@ Deno.test("exec with no saved sign-in for the profile exits 19 and says to run l
     assert.equal(run.code, ExitCode.sessionExpired, run.stderr);
     assert.match(run.stderr, /aws-cognito-auth login --profile nobody/);
     await assert.rejects(Deno.stat(marker), Deno.errors.NotFound);
+  } finally {
+    await home.cleanup();
+  }
+});
+
+Deno.test("exec does not hand the command this tool's own secrets: COGNITO_PASSWORD, COGNITO_NEW_PASSWORD and COGNITO_CLIENT_SECRET are removed", async () => {
+  const home = await homeWithSession();
+  try {
+    const run = await runAuth(
+      [
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        'printf "%s\\n" "${COGNITO_PASSWORD-unset}" ' +
+        '"${COGNITO_NEW_PASSWORD-unset}" "${COGNITO_CLIENT_SECRET-unset}" ' +
+        '"$COGNITO_USER_POOL_ID"',
+      ],
+      {
+        ...home.env,
+        COGNITO_PASSWORD: "the-password-1",
+        COGNITO_NEW_PASSWORD: "the-new-password-1",
+        COGNITO_CLIENT_SECRET: "the-client-secret-1",
+        COGNITO_USER_POOL_ID: "us-east-1_kept",
+      },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.stdout.split("\n").slice(0, 4), [
+      "unset",
+      "unset",
+      "unset",
+      "us-east-1_kept",
+    ]);
+  } finally {
+    await home.cleanup();
+  }
+});
+
+Deno.test({
+  name:
+    "exec under a terminal: one Ctrl-C reaches the command once, not twice (a second would make terraform abort its graceful shutdown)",
+  // util-linux `script` gives the run a terminal of its own.
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  const home = await homeWithSession();
+  try {
+    // `script` runs exec on a pseudo-terminal of its own; the ^C written to
+    // it makes the terminal send SIGINT to the foreground process group,
+    // exec and the command alike, as a Ctrl-C does.
+    const command = [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      AUTH_TS,
+      "exec",
+      "--",
+      "sh",
+      "-c",
+      "n=0; trap 'n=$((n+1))' INT; echo ready; i=0; " +
+      'while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); done; echo "INTS=$n"',
+    ].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
+    // `exec`: no shell of script's own between the terminal and exec.
+    const child = new Deno.Command("script", {
+      args: ["-q", "-e", "-c", `exec ${command}`, "/dev/null"],
+      env: {
+        ...home.env,
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        DENO_DIR,
+      },
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    let output = "";
+    const decoder = new TextDecoder();
+    const reader = child.stdout.getReader();
+    while (!output.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      output += decoder.decode(value);
+    }
+    assert.match(output, /ready/);
+    await writer.write(new TextEncoder().encode("\x03"));
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      output += decoder.decode(value);
+    }
+    await writer.close().catch(() => {});
+    const [status] = await Promise.all([child.status, child.stderr.cancel()]);
+    assert.match(output, /INTS=1\b/, output);
+    assert.equal(status.code, 0, output);
   } finally {
     await home.cleanup();
   }

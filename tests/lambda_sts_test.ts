@@ -32,3 +32,19 @@ Deno.test("sts: session tags carry user name, subject and source, with values ke
   );
   assert.equal(sessionTagValue("x".repeat(300)).length, 256);
 });
+
+Deno.test("sts: a user name that a tag value cannot hold exactly gets no CognitoUsername tag, so two users never share one", () => {
+  // "bob!" would become "bob_", the tag of the user "bob_": a policy that
+  // isolates users by ${aws:PrincipalTag/CognitoUsername} would let one into
+  // the other's data. Without the tag, such a policy matches nothing.
+  for (const username of ["bob!", "a<b>", "x".repeat(300)]) {
+    assert.deepEqual(sessionTags({ username, sub: "1234-abcd" }), [
+      { Key: "CognitoSubject", Value: "1234-abcd" },
+      { Key: "Source", Value: "cognito-credential-proxy" },
+    ], username);
+  }
+  assert.deepEqual(
+    sessionTags({ username: "Zoë Ünal@x.y", sub: "1234-abcd" })[0],
+    { Key: "CognitoUsername", Value: "Zoë Ünal@x.y" },
+  );
+});

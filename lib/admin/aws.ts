@@ -21,6 +21,7 @@ import {
   ExitCode,
   isNetworkFailure,
   NetworkError,
+  redactSecrets,
   ResourceNotFoundError,
 } from "../errors.ts";
 
@@ -151,7 +152,10 @@ const EXISTS = new Set(["EntityAlreadyExists", "ResourceConflict"]);
  * Turns an error from an SDK call into a {@linkcode CliError} whose message
  * is a plain sentence: what was being done, what AWS said, and (for
  * AccessDenied) the permission that is missing, as AWS names it or else the
- * call's own. Secrets never appear: only the code and AWS's message are used.
+ * call's own. Secrets never appear: only the code and AWS's message are used,
+ * without the `secrets` sent in the request (services may echo parameters)
+ * and without the environment Lambda dumps after "String measured:" when a
+ * function's variables exceed 4 KB.
  *
  * @example
  * ```ts
@@ -171,6 +175,7 @@ export function describeAwsError(
   error: unknown,
   doing: string,
   permission: string,
+  secrets: readonly (string | undefined)[] = [],
 ): CliError {
   if (error instanceof CliError) return error;
   if (isNetworkFailure(error)) {
@@ -195,7 +200,10 @@ export function describeAwsError(
     );
   }
   const code = awsErrorCode(error);
-  const said = (e?.message ?? "").trim().replace(/\.$/, "");
+  const said = redactSecrets(
+    (e?.message ?? "").replace(/\s*String measured:[\s\S]*$/, ""),
+    secrets,
+  ).trim().replace(/\.$/, "");
   const saidPart = said ? `: ${said}` : "";
   if (DENIED.has(code)) {
     if (

@@ -433,7 +433,10 @@ export async function planLambdaDeploy(
   ) =>
     retryWhilePending(call, isRoleNotYetAssumable, deps.backoff).catch(
       (error) => {
-        throw describeAwsError(error, doing, permission);
+        // These calls carry the secret key in the function's environment.
+        throw describeAwsError(error, doing, permission, [
+          state.key?.secretAccessKey,
+        ]);
       },
     );
   const codeSha = await sha256Base64(request.bundle);
