@@ -32,7 +32,9 @@ export const out = {
 
 /** Parses `args`, runs the chosen action and exits with the right code. */
 export async function runCli(program: Command, args: string[]): Promise<void> {
-  const debug = args.includes("--debug");
+  // Only our own options count: `exec -- cmd --debug` is the command's flag.
+  const end = args.indexOf("--");
+  const debug = (end < 0 ? args : args.slice(0, end)).includes("--debug");
   // Subcommands copy these settings only when created, so set them on each.
   const all = (command: Command): Command[] => [
     command,
