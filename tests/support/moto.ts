@@ -88,12 +88,16 @@ export async function startMoto(
     log.close();
     await Deno.remove(logFile).catch(() => {});
   };
+  // Test files end without awaiting stop(): kill moto and drop its log here.
   globalThis.addEventListener("unload", () => {
     if (!stopped) {
       try {
         child.kill("SIGKILL");
       } catch { /* already gone */ }
     }
+    try {
+      Deno.removeSync(logFile);
+    } catch { /* already removed */ }
   });
 
   const caPem = options.tls && await Deno.readTextFile(options.tls.caFile);

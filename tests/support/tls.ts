@@ -123,6 +123,12 @@ export async function makeTestTls(
   );
 
   const dir = await Deno.makeTempDir({ prefix: "test-tls-" });
+  // Removed when the test process ends, if no one did it before.
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already removed */ }
+  });
   const caPem = pem("CERTIFICATE", caCert);
   const certPem = pem("CERTIFICATE", serverCert);
   const keyPem = pem("PRIVATE KEY", serverPkcs8);
