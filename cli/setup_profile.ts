@@ -45,6 +45,7 @@ export async function setupProfileCommand(
     credentialProcessLine(
       currentInvocation(denoJson.name, denoJson.version),
       profile,
+      Deno.build.os,
     );
   if (flags.command && !/credential-process/.test(flags.command)) {
     out.warn(

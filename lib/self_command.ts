@@ -8,7 +8,12 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { shellJoin } from "./shell.ts";
+import { ConfigError } from "./errors.ts";
+import {
+  type Platform,
+  quoteCommandLine,
+  UnquotableWordError,
+} from "./shell.ts";
 
 /** How the running tool was started. */
 export interface Invocation {
@@ -85,17 +90,49 @@ export function selfCommand(invocation: Invocation): string[] {
 
 /**
  * The `credential_process` line for a profile: {@linkcode selfCommand} then
- * `credential-process --profile <profile>`, each word quoted for a POSIX
- * shell and for botocore's `shlex.split`.
+ * `credential-process --profile <profile>`, each word quoted for how the AWS
+ * CLI and SDKs on `platform` (`Deno.build.os`) split it: for a POSIX shell
+ * and botocore's `shlex.split`, or on Windows for botocore's Windows splitter
+ * and `cmd.exe`. Throws {@linkcode ConfigError} when a word cannot be quoted
+ * for both (a `%` in a Windows path, say), saying to pass `--command`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { credentialProcessLine } from "./self_command.ts";
+ * const binary = {
+ *   mainModule: "file:///C:/deno-compile-aws-cognito-auth/auth.ts",
+ *   execPath: "C:\\Program Files\\aws-cognito-auth.exe",
+ *   standalone: true,
+ *   packageName: "@cognito-authoriser/cli",
+ *   version: "1.2.3",
+ * };
+ * assert.equal(
+ *   credentialProcessLine(binary, "dev", "windows"),
+ *   '"C:\\Program Files\\aws-cognito-auth.exe" credential-process --profile dev',
+ * );
+ * ```
  */
 export function credentialProcessLine(
   invocation: Invocation,
   profile: string,
+  platform: Platform,
 ): string {
-  return shellJoin([
+  const words = [
     ...selfCommand(invocation),
     "credential-process",
     "--profile",
     profile,
-  ]);
+  ];
+  try {
+    return quoteCommandLine(words, platform);
+  } catch (error) {
+    if (!(error instanceof UnquotableWordError)) throw error;
+    throw new ConfigError(
+      `Cannot write the credential_process line for Windows: ${error.message}. ` +
+        `Use a path and profile name without it, or write the line yourself ` +
+        `with setup-profile --command "<line>".`,
+      { cause: error },
+    );
+  }
 }

@@ -152,7 +152,7 @@ Deno.test("the credential_process line reads back as the same words in sh and in
     "team/dev",
   ];
   assert.deepEqual(selfCommand(invocation), words.slice(0, 4));
-  const line = credentialProcessLine(invocation, "team/dev");
+  const line = credentialProcessLine(invocation, "team/dev", "linux");
   assert.deepEqual(await shWords(line), words);
   assert.deepEqual(await shlexWords(line), words);
   // Plain words stay unquoted, so the usual line is easy to read.
@@ -173,6 +173,7 @@ Deno.test("how to call us: a local file runs deno on its path, JSR runs the pinn
     credentialProcessLine(
       { ...base, mainModule: "file:///srv/app/auth.ts" },
       "dev",
+      "linux",
     ),
     "/usr/bin/deno run -A /srv/app/auth.ts credential-process --profile dev",
   );
@@ -183,17 +184,21 @@ Deno.test("how to call us: a local file runs deno on its path, JSR runs the pinn
     ]
   ) {
     assert.equal(
-      credentialProcessLine({ ...base, mainModule }, "dev"),
+      credentialProcessLine({ ...base, mainModule }, "dev", "darwin"),
       "deno run -A jsr:@cognito-authoriser/cli@0.4.0 credential-process --profile dev",
     );
   }
   assert.equal(
-    credentialProcessLine({
-      ...base,
-      standalone: true,
-      execPath: "/usr/local/bin/aws-cognito-auth",
-      mainModule: "file:///tmp/deno-compile-aws-cognito-auth/auth.ts",
-    }, "dev"),
+    credentialProcessLine(
+      {
+        ...base,
+        standalone: true,
+        execPath: "/usr/local/bin/aws-cognito-auth",
+        mainModule: "file:///tmp/deno-compile-aws-cognito-auth/auth.ts",
+      },
+      "dev",
+      "linux",
+    ),
     "/usr/local/bin/aws-cognito-auth credential-process --profile dev",
   );
 });
