@@ -5,17 +5,12 @@
  *
  * @module
  */
+import { runCommand, type RunResult } from "../tests/support/tools.ts";
 
 /** The result of one timed run. */
-export interface TimedRun {
+export interface TimedRun extends RunResult {
   /** Wall time from spawn to exit, in milliseconds. */
   ms: number;
-  /** Exit code. */
-  code: number;
-  /** Standard output as text. */
-  stdout: string;
-  /** Standard error as text. */
-  stderr: string;
   /** Peak RSS in kilobytes (`/usr/bin/time -v`), when asked for. */
   maxRssKb?: number;
 }
@@ -67,44 +62,25 @@ export async function runTimed(
     args = ["-v", "-o", rssFile, cmd, ...args];
     cmd = GNU_TIME;
   }
+  let child: Deno.ChildProcess | undefined;
   try {
     const started = performance.now();
-    const child = new Deno.Command(cmd, {
-      args,
-      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...options.env },
-      clearEnv: true,
+    const run = await runCommand(cmd, args, {
+      env: options.env,
       cwd: options.cwd,
-      stdin: options.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    live.add(child);
-    try {
-      if (options.stdin !== undefined) {
-        const writer = child.stdin.getWriter();
-        await writer.write(new TextEncoder().encode(options.stdin));
-        await writer.close();
-      }
-      const out = await child.output();
-      const ms = performance.now() - started;
-      const decoder = new TextDecoder();
-      const result: TimedRun = {
-        ms,
-        code: out.code,
-        stdout: decoder.decode(out.stdout),
-        stderr: decoder.decode(out.stderr),
-      };
-      if (rssFile) {
-        const report = await Deno.readTextFile(rssFile);
-        const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
-        if (!kb) throw new Error(`no peak RSS in ${GNU_TIME}'s report`);
-        result.maxRssKb = Number(kb[1]);
-      }
-      return result;
-    } finally {
-      live.delete(child);
+      stdin: options.stdin,
+      onSpawn: (spawned) => live.add(child = spawned),
+    });
+    const result: TimedRun = { ms: performance.now() - started, ...run };
+    if (rssFile) {
+      const report = await Deno.readTextFile(rssFile);
+      const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
+      if (!kb) throw new Error(`no peak RSS in ${GNU_TIME}'s report`);
+      result.maxRssKb = Number(kb[1]);
     }
+    return result;
   } finally {
+    if (child) live.delete(child);
     if (rssFile) await Deno.remove(rssFile).catch(() => {});
   }
 }

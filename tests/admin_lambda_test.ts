@@ -33,7 +33,10 @@ import { ExitCode } from "../lib/errors.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
 import { fileLayer, sha256Base64 } from "../lib/admin/deno_layer.ts";
 import { createAwsClients } from "../lib/admin/aws.ts";
-import { planLambdaDeploy } from "../lib/admin/lambda_deploy.ts";
+import {
+  type LambdaDeployRequest,
+  planLambdaDeploy,
+} from "../lib/admin/lambda_deploy.ts";
 import { runPlan } from "../lib/plan.ts";
 import type { RunResult } from "./support/tools.ts";
 
@@ -452,12 +455,35 @@ Deno.test("lambda deploy refuses, with exit 2 and a hint, a missing bundle and a
   }
 });
 
-Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot yet assume the new execution role (fake sleep, in process)", async () => {
-  const s = await setup();
-  const clients = createAwsClients("us-east-1", {
+/** AWS clients that reach moto directly, for in-process deploys. */
+function motoClients() {
+  return createAwsClients("us-east-1", {
     endpoint: moto.endpoint,
     credentials: clientConfig(moto).credentials,
   });
+}
+
+/** The in-process deploy input that `--create-user` gives for `s`. */
+async function createUserDeploy(s: Setup): Promise<LambdaDeployRequest> {
+  return {
+    region: "us-east-1",
+    userPoolId: POOL,
+    clientIds: [CLIENT],
+    functionName: s.fn,
+    bundle: await Deno.readFile(s.zip),
+    bundlePath: s.zip,
+    layer: await fileLayer(s.layer),
+    layerName: `${s.fn}-deno`,
+    keys: { mode: "create-user", userName: s.user, rotate: false },
+    longLivedRoleName: s.long,
+    executionRoleName: s.exec,
+    authRole: { roleName: s.auth },
+  };
+}
+
+Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot yet assume the new execution role (fake sleep, in process)", async () => {
+  const s = await setup();
+  const clients = motoClients();
   try {
     // Lambda answers as it does until IAM has propagated a new role.
     let refusals = 2;
@@ -482,20 +508,7 @@ Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot
       return send(command as never);
     }) as typeof clients.lambda.send;
     const waits: number[] = [];
-    const plan = await planLambdaDeploy({
-      region: "us-east-1",
-      userPoolId: POOL,
-      clientIds: [CLIENT],
-      functionName: s.fn,
-      bundle: await Deno.readFile(s.zip),
-      bundlePath: s.zip,
-      layer: await fileLayer(s.layer),
-      layerName: `${s.fn}-deno`,
-      keys: { mode: "create-user", userName: s.user, rotate: false },
-      longLivedRoleName: s.long,
-      executionRoleName: s.exec,
-      authRole: { roleName: s.auth },
-    }, {
+    const plan = await planLambdaDeploy(await createUserDeploy(s), {
       clients,
       backoff: {
         sleep: (ms) => {
@@ -516,10 +529,7 @@ Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot
 
 Deno.test("lambda deploy does not print the IAM user's secret key when Lambda's error quotes the environment (the 4 KB limit's \"String measured\")", async () => {
   const s = await setup();
-  const clients = createAwsClients("us-east-1", {
-    endpoint: moto.endpoint,
-    credentials: clientConfig(moto).credentials,
-  });
+  const clients = motoClients();
   try {
     let secret: string | undefined;
     const send = clients.lambda.send.bind(clients.lambda);
@@ -549,20 +559,10 @@ Deno.test("lambda deploy does not print the IAM user's secret key when Lambda's 
       }
       return send(command as never);
     }) as typeof clients.lambda.send;
-    const plan = await planLambdaDeploy({
-      region: "us-east-1",
-      userPoolId: POOL,
-      clientIds: [CLIENT],
-      functionName: s.fn,
-      bundle: await Deno.readFile(s.zip),
-      bundlePath: s.zip,
-      layer: await fileLayer(s.layer),
-      layerName: `${s.fn}-deno`,
-      keys: { mode: "create-user", userName: s.user, rotate: false },
-      longLivedRoleName: s.long,
-      executionRoleName: s.exec,
-      authRole: { roleName: s.auth },
-    }, { clients, backoff: { sleep: () => Promise.resolve() } });
+    const plan = await planLambdaDeploy(await createUserDeploy(s), {
+      clients,
+      backoff: { sleep: () => Promise.resolve() },
+    });
     const lines: string[] = [];
     const error = await runPlan(plan, (r) => lines.push(r.step.call)).then(
       () => undefined,

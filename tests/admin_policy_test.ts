@@ -13,6 +13,7 @@ import {
   inlinePolicy,
   inlinePolicyNames,
 } from "./support/fixtures.ts";
+import type { RunResult } from "./support/tools.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { policyProblem } from "../lib/policies.ts";
 
@@ -21,9 +22,27 @@ globalThis.addEventListener("unload", () => void moto.stop());
 const iam = new IAMClient(clientConfig(moto));
 globalThis.addEventListener("unload", () => iam.destroy());
 
-Deno.test("create-s3-policy puts whole-bucket access on the role, and a second run changes nothing", async () => {
+/**
+ * Runs `body` with a new role Cognito identities can assume, in a temporary
+ * HOME, and `admin` to run admin commands there against moto.
+ */
+async function withRole(
+  body: (
+    role: string,
+    admin: (args: string[]) => Promise<RunResult>,
+  ) => Promise<void>,
+): Promise<void> {
   await withTempHome(async (home) => {
     const role = await createRole(iam, "auth");
+    await body(
+      role,
+      (args) => runAdmin(args, { ...home.env, ...moto.adminEnv }),
+    );
+  });
+}
+
+Deno.test("create-s3-policy puts whole-bucket access on the role, and a second run changes nothing", async () => {
+  await withRole(async (role, admin) => {
     const args = [
       "policy",
       "create-s3-policy",
@@ -33,8 +52,7 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
       role,
       "--yes",
     ];
-    const env = { ...home.env, ...moto.adminEnv };
-    const first = await runAdmin(args, env);
+    const first = await admin(args);
     assert.equal(first.code, 0, first.stderr);
     const doc = await inlinePolicy(iam, role, "S3Access-team-data");
     assert.equal(policyProblem(doc), undefined);
@@ -55,7 +73,7 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
         },
       ],
     });
-    const second = await runAdmin(args, env);
+    const second = await admin(args);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
     assert.deepEqual(await inlinePolicyNames(iam, role), [
@@ -65,8 +83,7 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
 });
 
 Deno.test("create-s3-policy --user-specific limits each identity to its own ${cognito-identity.amazonaws.com:sub}/ prefix, with no warning on a Cognito role", async () => {
-  await withTempHome(async (home) => {
-    const role = await createRole(iam, "auth");
+  await withRole(async (role, admin) => {
     const args = [
       "policy",
       "create-s3-policy",
@@ -77,8 +94,7 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
       role,
       "--yes",
     ];
-    const env = { ...home.env, ...moto.adminEnv };
-    const first = await runAdmin(args, env);
+    const first = await admin(args);
     assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /Warning/);
     const doc = await inlinePolicy(iam, role, "S3Access-team-data") as {
@@ -97,15 +113,12 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
       },
     });
     assert.ok(!JSON.stringify(doc).includes("{{"), "no unfilled placeholder");
-    const second = await runAdmin(args, env);
+    const second = await admin(args);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
 
     // Switching to whole-bucket access replaces the same policy.
-    const whole = await runAdmin(
-      args.filter((a) => a !== "--user-specific"),
-      env,
-    );
+    const whole = await admin(args.filter((a) => a !== "--user-specific"));
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /\(replaces the policy\)/);
     assert.deepEqual(await inlinePolicyNames(iam, role), [
@@ -115,8 +128,7 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
 });
 
 Deno.test("create-dynamodb-policy names the table by the caller's account and the region given, with LeadingKeys isolation, idempotently", async () => {
-  await withTempHome(async (home) => {
-    const role = await createRole(iam, "auth");
+  await withRole(async (role, admin) => {
     const args = [
       "policy",
       "create-dynamodb-policy",
@@ -128,8 +140,7 @@ Deno.test("create-dynamodb-policy names the table by the caller's account and th
       role,
       "--yes",
     ];
-    const env = { ...home.env, ...moto.adminEnv };
-    const first = await runAdmin(args, env);
+    const first = await admin(args);
     assert.equal(first.code, 0, first.stderr);
     const doc = await inlinePolicy(iam, role, "DynamoDBAccess-Notes") as {
       Statement: { Resource: string[]; Condition: unknown; Action: string[] }[];
@@ -144,7 +155,7 @@ Deno.test("create-dynamodb-policy names the table by the caller's account and th
       },
     });
     assert.ok(doc.Statement[0].Action.includes("dynamodb:Query"));
-    const second = await runAdmin(args, env);
+    const second = await admin(args);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
     assert.deepEqual(await inlinePolicyNames(iam, role), [
@@ -154,9 +165,8 @@ Deno.test("create-dynamodb-policy names the table by the caller's account and th
 });
 
 Deno.test("create-dynamodb-policy --dry-run shows the rendered document and puts nothing", async () => {
-  await withTempHome(async (home) => {
-    const role = await createRole(iam, "auth");
-    const run = await runAdmin([
+  await withRole(async (role, admin) => {
+    const run = await admin([
       "policy",
       "create-dynamodb-policy",
       "--table-name",
@@ -166,7 +176,7 @@ Deno.test("create-dynamodb-policy --dry-run shows the rendered document and puts
       "--policy-name",
       "Mine",
       "--dry-run",
-    ], { ...home.env, ...moto.adminEnv });
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,

@@ -25,11 +25,12 @@ import {
 import { AUTH_TS, DENO_DIR, makeTempHome, runAuth } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import {
-  type RelayPolicy,
+  requestsDuring,
   startRelay,
   startRelayedMoto,
+  uniqueCredentials,
 } from "./support/relay.ts";
-import { assertNoStackTrace } from "./support/reliability.ts";
+import { assertNoStackTrace, spawnLockHolder } from "./support/reliability.ts";
 import { runIsolated, shellQuote, unsharePrefix } from "./support/sandbox.ts";
 import { exists, runCommand, waitFor } from "./support/tools.ts";
 
@@ -41,48 +42,7 @@ const { moto, relay, userEnv } = await startRelayedMoto();
 /** Access key ids the relay handed out, in order. */
 const issued: string[] = [];
 
-/** Forwards everything; gives each `GetCredentialsForIdentity` its own keys. */
-const uniqueKeys: RelayPolicy = (exchange) => {
-  if (
-    exchange.target !== "AWSCognitoIdentityService.GetCredentialsForIdentity"
-  ) {
-    return { kind: "forward" };
-  }
-  return {
-    kind: "forward",
-    rewrite(body) {
-      const n = String(issued.length + 1).padStart(8, "0");
-      const nonce = crypto.randomUUID().replaceAll("-", "");
-      const credentials = {
-        AccessKeyId: `ASIARELAY${n}`,
-        SecretKey: `relay-secret-${n}-${nonce}`,
-        SessionToken: `relay-token-${n}-${nonce}`,
-      };
-      issued.push(credentials.AccessKeyId);
-      const answer = body as { Credentials: Record<string, unknown> };
-      return {
-        ...answer,
-        Credentials: { ...answer.Credentials, ...credentials },
-      };
-    },
-  };
-};
-relay.setPolicy(uniqueKeys);
-
-/** Requests that reached moto while `action` ran, as `service:action` counts. */
-async function requestsDuring<T>(
-  action: () => Promise<T>,
-): Promise<[T, Record<string, number>, string[]]> {
-  const start = relay.exchanges.length;
-  const result = await action();
-  const seen = relay.exchanges.slice(start);
-  const counts: Record<string, number> = {};
-  for (const r of seen) {
-    const key = `${r.service}:${r.action}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return [result, counts, seen.map((r) => r.requestBody)];
-}
+relay.setPolicy(uniqueCredentials((keys) => issued.push(keys.AccessKeyId)));
 
 /** One refresh: what a single run needs when the cache is stale. */
 const ONE_REFRESH = {
@@ -131,23 +91,11 @@ const FILE_LOCK = fileURLToPath(
  * `withFileLock` for `ms` and then releases it; resolves once the lock
  * file exists.
  */
-async function holderOf(path: string, ms: number): Promise<Deno.ChildProcess> {
+function holderOf(path: string, ms: number): Promise<Deno.ChildProcess> {
   const script = `import { withFileLock } from ${JSON.stringify(FILE_LOCK)};
 await withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, ${ms})));
 `;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", script, path],
-    env: { DENO_DIR },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  if (!await waitFor(() => exists(`${path}.lock`), 20_000, 20)) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error("the holder never took the lock");
-  }
-  return child;
+  return spawnLockHolder(script, path, "holder", { DENO_DIR });
 }
 
 /** Kills `child` unless it has ended, and waits for it. */
@@ -165,13 +113,15 @@ Deno.test(`${RUNS} credential-process runs at once inside the refresh window: on
   try {
     const issuedBefore = issued.length;
     const started = Date.now();
-    const [runs, counts, bodies] = await requestsDuring(() =>
-      Promise.all(
-        Array.from(
-          { length: RUNS },
-          () => runAuth(["credential-process", "--profile", "par"], env),
+    const [runs, counts, bodies] = await requestsDuring(
+      relay,
+      () =>
+        Promise.all(
+          Array.from(
+            { length: RUNS },
+            () => runAuth(["credential-process", "--profile", "par"], env),
+          ),
         ),
-      )
     );
     const elapsed = Date.now() - started;
     for (const run of runs) {
@@ -209,7 +159,7 @@ Deno.test("exec and credential-process queued behind a held lock: once it is rel
   const holder = await holderOf(lockPath.slice(0, -".lock".length), 2_000);
   try {
     const started = Date.now();
-    const [runs, counts] = await requestsDuring(() =>
+    const [runs, counts] = await requestsDuring(relay, () =>
       Promise.all(
         Array.from({ length: RUNS }, (_, i) =>
           i % 2 === 0
@@ -223,8 +173,7 @@ Deno.test("exec and credential-process queued behind a held lock: once it is rel
               "-c",
               'printf "%s" "$AWS_ACCESS_KEY_ID"',
             ], env)),
-      )
-    );
+      ));
     const elapsed = Date.now() - started;
     assert.equal((await holder.status).code, 0, "the holder released it");
     for (const run of runs) {
@@ -294,8 +243,9 @@ Deno.test("a refresh killed with SIGKILL while it held the lock: the next creden
     assert.ok(await exists(lockPath), "the killed run left its lock");
 
     const started = Date.now();
-    const [run, counts] = await requestsDuring(() =>
-      runAuth(["credential-process", "--profile", "killed"], env)
+    const [run, counts] = await requestsDuring(
+      relay,
+      () => runAuth(["credential-process", "--profile", "killed"], env),
     );
     const elapsed = Date.now() - started;
     assert.equal(run.code, 0, run.stderr);
@@ -324,8 +274,9 @@ Deno.test("while a live process holds the profile's lock, a refresh gives up aft
   try {
     const lock = await Deno.readTextFile(lockPath);
     const started = Date.now();
-    const [run, counts] = await requestsDuring(() =>
-      runAuth(["credential-process", "--profile", "held"], env)
+    const [run, counts] = await requestsDuring(
+      relay,
+      () => runAuth(["credential-process", "--profile", "held"], env),
     );
     const waited = Date.now() - started;
     assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
@@ -348,8 +299,9 @@ Deno.test("while a live process holds the profile's lock, a refresh gives up aft
     session.credentials.expiration = new Date(Date.now() + 3600_000);
     await writeSession(home.env, session);
     const hitStarted = Date.now();
-    const [hit, hitCounts] = await requestsDuring(() =>
-      runAuth(["credential-process", "--profile", "held"], env)
+    const [hit, hitCounts] = await requestsDuring(
+      relay,
+      () => runAuth(["credential-process", "--profile", "held"], env),
     );
     const hitTook = Date.now() - hitStarted;
     assert.equal(hit.code, 0, hit.stderr);
@@ -378,7 +330,7 @@ Deno.test("a sessions folder that cannot be written: the refresh goes on without
     "ro",
   ];
   try {
-    const [run, counts] = await requestsDuring(async () => {
+    const [run, counts] = await requestsDuring(relay, async () => {
       if (await unsharePrefix()) {
         // A read-only bind mount of the folder, seen by this run alone.
         return await runIsolated(

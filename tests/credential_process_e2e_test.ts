@@ -29,25 +29,10 @@ import {
   type CognitoStack,
   createCognitoStack,
 } from "./support/fixtures.ts";
-import { startRelayedMoto } from "./support/relay.ts";
+import { requestsDuring, startRelayedMoto } from "./support/relay.ts";
 import { awsCli, runCommand } from "./support/tools.ts";
 
 const { moto, relay, userEnv } = await startRelayedMoto();
-
-/** Requests that reached moto while `action` ran, as `service:action` counts. */
-async function requestsDuring<T>(
-  action: () => Promise<T>,
-): Promise<[T, Record<string, number>, string[]]> {
-  const start = relay.exchanges.length;
-  const result = await action();
-  const seen = relay.exchanges.slice(start);
-  const counts: Record<string, number> = {};
-  for (const r of seen) {
-    const key = `${r.service}:${r.action}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return [result, counts, seen.map((r) => r.requestBody)];
-}
 
 function cognitoCalls(counts: Record<string, number>): number {
   return Object.entries(counts)
@@ -91,12 +76,11 @@ Deno.test("the real AWS CLI runs sts get-caller-identity through the credential_
     // so the 90-second credentials in the cache are used as they are.
     const cliEnv = { ...userEnv(home), COGNITO_AUTH_REFRESH_WINDOW: "0" };
     for (const call of ["first", "second"]) {
-      const [who, counts] = await requestsDuring(() =>
+      const [who, counts] = await requestsDuring(relay, () =>
         awsCli(
           ["sts", "get-caller-identity", "--profile", "cp", "--output", "json"],
           cliEnv,
-        )
-      );
+        ));
       assert.equal(who.code, 0, `${call} call: ${who.stderr}`);
       assert.equal(JSON.parse(who.stdout).Account, "123456789012");
       assert.equal(
@@ -137,8 +121,9 @@ Deno.test("after expiry the refresh token signs in again with no password and no
       COGNITO_AUTH_REFRESH_WINDOW: "120",
     };
     assert.equal(env.COGNITO_PASSWORD, undefined);
-    const [run, counts, bodies] = await requestsDuring(() =>
-      runAuth(["credential-process", "--profile", "rf"], env)
+    const [run, counts, bodies] = await requestsDuring(
+      relay,
+      () => runAuth(["credential-process", "--profile", "rf"], env),
     );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout.trimEnd().split("\n").length, 1);
@@ -187,8 +172,9 @@ Deno.test("after expiry the refresh token signs in again with no password and no
     // The AWS CLI, through credential_process, refreshes the same way.
     const setup = await runAuth(["setup-profile", "--profile", "rf"], env);
     assert.equal(setup.code, 0, setup.stderr);
-    const [who, cliCounts] = await requestsDuring(() =>
-      awsCli(["sts", "get-caller-identity", "--profile", "rf"], env)
+    const [who, cliCounts] = await requestsDuring(
+      relay,
+      () => awsCli(["sts", "get-caller-identity", "--profile", "rf"], env),
     );
     assert.equal(who.code, 0, who.stderr);
     // botocore asks again at once for credentials that expire within 10
@@ -282,16 +268,18 @@ Deno.test("when a password can be asked for (a terminal), a revoked refresh toke
         Username: stack.username,
       }),
     );
-    const [run, counts] = await requestsDuring(() =>
-      runCommand(Deno.execPath(), [
-        "run",
-        "-A",
-        "--quiet",
-        "--config",
-        fileURLToPath(new URL("../deno.json", import.meta.url)),
-        child,
-        "tty",
-      ], { env: userEnv(home, stack), stdin: `${stack.password}\n` })
+    const [run, counts] = await requestsDuring(
+      relay,
+      () =>
+        runCommand(Deno.execPath(), [
+          "run",
+          "-A",
+          "--quiet",
+          "--config",
+          fileURLToPath(new URL("../deno.json", import.meta.url)),
+          child,
+          "tty",
+        ], { env: userEnv(home, stack), stdin: `${stack.password}\n` }),
     );
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout), {

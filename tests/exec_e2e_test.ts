@@ -12,24 +12,27 @@ import { ExitCode } from "../lib/errors.ts";
 import {
   AUTH_TS,
   DENO_DIR,
-  makeTempHome,
   runAuth,
   type TempHome,
+  withTempHome,
 } from "./support/cli.ts";
 import { sampleSession } from "./support/sessions.ts";
 
 const IN_AN_HOUR = () => new Date(Date.now() + 3600_000);
 
-/** A temporary HOME with a valid cached session for `profile`. */
-async function homeWithSession(profile = "default"): Promise<TempHome> {
-  const home = await makeTempHome();
-  await writeSession(home.env, sampleSession(profile, IN_AN_HOUR()));
-  return home;
+/** Runs `body` in a temporary HOME with a valid cached session for `profile`. */
+function withSession(
+  profile: string,
+  body: (home: TempHome) => Promise<void>,
+): Promise<void> {
+  return withTempHome(async (home) => {
+    await writeSession(home.env, sampleSession(profile, IN_AN_HOUR()));
+    await body(home);
+  });
 }
 
 Deno.test("exec gives the command the profile's credentials, region and expiry, and no AWS_PROFILE", async () => {
-  const home = await homeWithSession("dev");
-  try {
+  await withSession("dev", async (home) => {
     const expected = sampleSession("dev", IN_AN_HOUR()).credentials;
     const run = await runAuth(
       [
@@ -65,14 +68,11 @@ Deno.test("exec gives the command the profile's credentials, region and expiry, 
     assert.equal(lines[8], "kept", "the rest of the environment is passed on");
     // Nothing but the command's own output on stdout, and no secret on stderr.
     assert.ok(!run.stderr.includes(expected.secretAccessKey));
-  } finally {
-    await home.cleanup();
-  }
+  });
 });
 
 Deno.test("exec passes the command's exit code through: 0, 3, and 128+15 when a signal kills it", async () => {
-  const home = await homeWithSession();
-  try {
+  await withSession("default", async (home) => {
     const cases: [string, number][] = [
       ["exit 0", 0],
       ["exit 3", 3],
@@ -82,14 +82,11 @@ Deno.test("exec passes the command's exit code through: 0, 3, and 128+15 when a 
       const run = await runAuth(["exec", "--", "sh", "-c", script], home.env);
       assert.equal(run.code, code, `${script}: ${run.stderr}`);
     }
-  } finally {
-    await home.cleanup();
-  }
+  });
 });
 
 Deno.test("exec with no terminal (CI, a supervisor) forwards SIGTERM, SIGINT and SIGHUP sent to it to the command, and ends with the command's code", async () => {
-  const home = await homeWithSession();
-  try {
+  await withSession("default", async (home) => {
     for (
       const [signal, code] of [["SIGTERM", 42], ["SIGINT", 43], [
         "SIGHUP",
@@ -135,14 +132,11 @@ Deno.test("exec with no terminal (CI, a supervisor) forwards SIGTERM, SIGINT and
       ]);
       assert.equal(status.code, code, `${signal} was not passed on`);
     }
-  } finally {
-    await home.cleanup();
-  }
+  });
 });
 
 Deno.test("exec of a command that does not exist exits 127, and of one that cannot run exits 126, like a shell", async () => {
-  const home = await homeWithSession();
-  try {
+  await withSession("default", async (home) => {
     const missing = await runAuth(
       ["exec", "--", "no-such-command-here", "x"],
       home.env,
@@ -160,14 +154,11 @@ Deno.test("exec of a command that does not exist exits 127, and of one that cann
     const none = await runAuth(["exec"], home.env);
     assert.equal(none.code, ExitCode.usage);
     assert.match(none.stderr, /exec needs a command/);
-  } finally {
-    await home.cleanup();
-  }
+  });
 });
 
 Deno.test("exec with no saved sign-in for the profile exits 19 and says to run login for it, running nothing", async () => {
-  const home = await makeTempHome();
-  try {
+  await withTempHome(async (home) => {
     const marker = `${home.dir}/ran`;
     const run = await runAuth(
       ["exec", "--profile", "nobody", "--", "touch", marker],
@@ -176,14 +167,11 @@ Deno.test("exec with no saved sign-in for the profile exits 19 and says to run l
     assert.equal(run.code, ExitCode.sessionExpired, run.stderr);
     assert.match(run.stderr, /aws-cognito-auth login --profile nobody/);
     await assert.rejects(Deno.stat(marker), Deno.errors.NotFound);
-  } finally {
-    await home.cleanup();
-  }
+  });
 });
 
 Deno.test("exec does not hand the command this tool's own secrets: COGNITO_PASSWORD, COGNITO_NEW_PASSWORD and COGNITO_CLIENT_SECRET are removed", async () => {
-  const home = await homeWithSession();
-  try {
+  await withSession("default", async (home) => {
     const run = await runAuth(
       [
         "exec",
@@ -209,9 +197,7 @@ Deno.test("exec does not hand the command this tool's own secrets: COGNITO_PASSW
       "unset",
       "us-east-1_kept",
     ]);
-  } finally {
-    await home.cleanup();
-  }
+  });
 });
 
 Deno.test({
@@ -220,8 +206,7 @@ Deno.test({
   // util-linux `script` gives the run a terminal of its own.
   ignore: Deno.build.os !== "linux",
 }, async () => {
-  const home = await homeWithSession();
-  try {
+  await withSession("default", async (home) => {
     // `script` runs exec on a pseudo-terminal of its own; the ^C written to
     // it makes the terminal send SIGINT to the foreground process group,
     // exec and the command alike, as a Ctrl-C does.
@@ -271,7 +256,5 @@ Deno.test({
     const [status] = await Promise.all([child.status, child.stderr.cancel()]);
     assert.match(output, /INTS=1\b/, output);
     assert.equal(status.code, 0, output);
-  } finally {
-    await home.cleanup();
-  }
+  });
 });

@@ -17,14 +17,14 @@ import { fileURLToPath } from "node:url";
 import { makeTempHome, runAuth, type TempHome } from "./support/cli.ts";
 import { type CognitoStack, createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
-import { startRelay } from "./support/relay.ts";
-import { exists, waitFor } from "./support/tools.ts";
+import { startRelay, uniqueCredentials } from "./support/relay.ts";
 import {
   assertNoStackTrace,
   HAND_WRITTEN_CREDENTIALS,
   HAND_WRITTEN_PROFILES,
   LOGIN_KEYS,
   sdkCredentialsProfiles,
+  spawnLockHolder,
   writeHandWrittenCredentials,
 } from "./support/reliability.ts";
 
@@ -37,34 +37,15 @@ globalThis.addEventListener("unload", () => void moto.stop());
 
 /** Every credential set the relay handed out, by access key id. */
 const issued = new Map<string, { secret: string; token: string }>();
-const relay = startRelay(moto.endpoint, (exchange) => {
-  if (
-    exchange.target !== "AWSCognitoIdentityService.GetCredentialsForIdentity"
-  ) {
-    return { kind: "forward" };
-  }
-  return {
-    kind: "forward",
-    rewrite(body) {
-      const n = String(issued.size + 1).padStart(8, "0");
-      const nonce = crypto.randomUUID().replaceAll("-", "");
-      const credentials = {
-        AccessKeyId: `ASIARELAY${n}`,
-        SecretKey: `relay-secret-${n}-${nonce}`,
-        SessionToken: `relay-token-${n}-${nonce}`,
-      };
-      issued.set(credentials.AccessKeyId, {
-        secret: credentials.SecretKey,
-        token: credentials.SessionToken,
-      });
-      const answer = body as { Credentials: Record<string, unknown> };
-      return {
-        ...answer,
-        Credentials: { ...answer.Credentials, ...credentials },
-      };
-    },
-  };
-});
+const relay = startRelay(
+  moto.endpoint,
+  uniqueCredentials((keys) =>
+    issued.set(keys.AccessKeyId, {
+      secret: keys.SecretKey,
+      token: keys.SessionToken,
+    })
+  ),
+);
 
 /** Same bytes, compared as bytes. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -235,18 +216,7 @@ async function writerHoldingTheLock(path: string): Promise<Deno.ChildProcess> {
   const script = `import { updateProfileFile } from ${
     JSON.stringify(HOLD_LOCK)
   };\nawait updateProfileFile(Deno.args[0], "held", { k: "v" });\n`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", script, path],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  if (!await waitFor(() => exists(`${path}.lock`), 20_000, 20)) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error("the writer never took the lock");
-  }
-  return child;
+  return spawnLockHolder(script, path, "writer");
 }
 
 /** The next login, to profile `after`, that must take the lock over. */

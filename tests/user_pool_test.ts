@@ -160,6 +160,28 @@ function signInOptions(
   };
 }
 
+/** Starts a relay to moto, runs `body` with it, then stops the relay. */
+async function withRelay(body: (relay: Relay) => Promise<void>): Promise<void> {
+  const relay = startRelay(moto.endpoint);
+  try {
+    await body(relay);
+  } finally {
+    await relay.stop();
+  }
+}
+
+/** Sign-in options for the SRP flow on the stack's pool, with extras. */
+function srpOptions(
+  stack: CognitoStack,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return signInOptions(stack, {
+    authFlow: "srp",
+    userPoolId: stack.userPoolId,
+    ...extra,
+  });
+}
+
 function claims(idToken: string): Record<string, unknown> {
   const part = idToken.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
   return JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, "=")));
@@ -229,8 +251,7 @@ Deno.test("the SRP flow without a user pool id is a ConfigError before any reque
 
 Deno.test("existing callers still sign in with USER_PASSWORD_AUTH and no SECRET_HASH", async () => {
   const stack = await createCognitoStack(moto);
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
     const result = await inChild(relay, {
       call: "signIn",
       options: signInOptions(stack),
@@ -242,9 +263,7 @@ Deno.test("existing callers still sign in with USER_PASSWORD_AUTH and no SECRET_
       "USERNAME",
       "PASSWORD",
     ]);
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("SRP sign-in succeeds end to end, answers PASSWORD_VERIFIER as USER_ID_FOR_SRP, and the password never leaves the process", async () => {
@@ -252,14 +271,10 @@ Deno.test("SRP sign-in succeeds end to end, answers PASSWORD_VERIFIER as USER_ID
     srpAuth: true,
     emailUsername: true,
   });
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
     const result = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, {
-        authFlow: "srp",
-        userPoolId: stack.userPoolId,
-      }),
+      options: srpOptions(stack),
       now: "2024-03-05T06:07:08Z",
     });
     assert.ok(result.tokens, JSON.stringify(result.error));
@@ -292,9 +307,7 @@ Deno.test("SRP sign-in succeeds end to end, answers PASSWORD_VERIFIER as USER_ID
     for (const request of sent(relay)) {
       assert.ok(!request.raw.includes(stack.password), "password was sent");
     }
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("SECRET_HASH: SRP with the client's secret signs in (initiate over the typed name, verifier over USER_ID_FOR_SRP); moto rejects a wrong or missing one", async () => {
@@ -303,16 +316,11 @@ Deno.test("SECRET_HASH: SRP with the client's secret signs in (initiate over the
     emailUsername: true,
     clientSecret: true,
   });
-  assert.ok(stack.clientSecret);
-  const relay = startRelay(moto.endpoint);
-  try {
-    const srp = { authFlow: "srp", userPoolId: stack.userPoolId };
+  await withRelay(async (relay) => {
+    assert.ok(stack.clientSecret);
     const ok = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, {
-        ...srp,
-        clientSecret: stack.clientSecret,
-      }),
+      options: srpOptions(stack, { clientSecret: stack.clientSecret }),
     });
     assert.ok(ok.tokens, JSON.stringify(ok.error));
     const [initiate, verifier] = sent(relay);
@@ -335,7 +343,7 @@ Deno.test("SECRET_HASH: SRP with the client's secret signs in (initiate over the
     // The premise of the test: moto really checks the hash.
     const wrong = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, { ...srp, clientSecret: "not-the-secret" }),
+      options: srpOptions(stack, { clientSecret: "not-the-secret" }),
     });
     assert.equal(wrong.tokens, undefined);
     assert.equal(wrong.error?.name, "SignInError");
@@ -344,13 +352,11 @@ Deno.test("SECRET_HASH: SRP with the client's secret signs in (initiate over the
 
     const missing = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, srp),
+      options: srpOptions(stack),
     });
     assert.equal(missing.tokens, undefined);
     assert.equal(missing.error?.exitCode, ExitCode.notAuthorized);
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("refreshSession returns new tokens from the refresh token alone, with SECRET_HASH over cognito:username (the sub), not the e-mail alias", async () => {
@@ -359,15 +365,10 @@ Deno.test("refreshSession returns new tokens from the refresh token alone, with 
     emailUsername: true,
     clientSecret: true,
   });
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
     const first = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, {
-        authFlow: "srp",
-        userPoolId: stack.userPoolId,
-        clientSecret: stack.clientSecret,
-      }),
+      options: srpOptions(stack, { clientSecret: stack.clientSecret }),
     });
     assert.ok(first.tokens?.refreshToken, JSON.stringify(first.error));
     const username = usernameFromIdToken(first.tokens.idToken);
@@ -409,9 +410,7 @@ Deno.test("refreshSession returns new tokens from the refresh token alone, with 
     });
     assert.equal(alias.tokens, undefined);
     assert.equal(alias.error?.name, "SignInError");
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("refreshSession with a revoked refresh token says to sign in again with the password (exit sessionExpired)", async () => {
@@ -460,9 +459,8 @@ Deno.test("refreshSession with a revoked refresh token says to sign in again wit
 
 Deno.test("TOTP MFA (moto's TOTP mode): SOFTWARE_TOKEN_MFA is answered through mfaCode('totp'), and moto refuses a wrong code", async () => {
   const stack = await createCognitoStack(moto, { mfa: "totp" });
-  assert.ok(stack.totpSecret);
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
+    assert.ok(stack.totpSecret);
     const ok = await inChild(relay, {
       call: "signIn",
       options: signInOptions(stack),
@@ -502,9 +500,7 @@ Deno.test("TOTP MFA (moto's TOTP mode): SOFTWARE_TOKEN_MFA is answered through m
     assert.equal(noCallback.error?.name, "ChallengeError");
     assert.match(noCallback.error!.message, /SOFTWARE_TOKEN_MFA/);
     assert.match(noCallback.error!.message, /--mfa-code/);
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("SRP + TOTP + client secret on an e-mail pool: the MFA answer's USERNAME and SECRET_HASH use the user id Cognito returned, and moto accepts them", async () => {
@@ -514,15 +510,10 @@ Deno.test("SRP + TOTP + client secret on an e-mail pool: the MFA answer's USERNA
     clientSecret: true,
     mfa: "totp",
   });
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
     const result = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, {
-        authFlow: "srp",
-        userPoolId: stack.userPoolId,
-        clientSecret: stack.clientSecret,
-      }),
+      options: srpOptions(stack, { clientSecret: stack.clientSecret }),
       mfa: { totpSecret: stack.totpSecret },
     });
     assert.ok(result.tokens, JSON.stringify(result.error));
@@ -541,15 +532,12 @@ Deno.test("SRP + TOTP + client secret on an e-mail pool: the MFA answer's USERNA
         stack.clientId,
       ),
     );
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("SMS_MFA is answered through mfaCode('sms') (moto accepts any SMS code)", async () => {
   const stack = await createCognitoStack(moto, { mfa: "sms" });
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
     const result = await inChild(relay, {
       call: "signIn",
       options: signInOptions(stack),
@@ -563,9 +551,7 @@ Deno.test("SMS_MFA is answered through mfaCode('sms') (moto accepts any SMS code
       (answer.body.ChallengeResponses as Record<string, string>).SMS_MFA_CODE,
       "123456",
     );
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("NEW_PASSWORD_REQUIRED is answered in the SRP flow too, and the new password works afterwards", async () => {
@@ -574,15 +560,11 @@ Deno.test("NEW_PASSWORD_REQUIRED is answered in the SRP flow too, and the new pa
     emailUsername: true,
     temporaryPassword: true,
   });
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
     const newPassword = `New-${crypto.randomUUID()}!b2`;
     const result = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, {
-        authFlow: "srp",
-        userPoolId: stack.userPoolId,
-      }),
+      options: srpOptions(stack),
       newPassword,
     });
     assert.ok(result.tokens, JSON.stringify(result.error));
@@ -604,9 +586,7 @@ Deno.test("NEW_PASSWORD_REQUIRED is answered in the SRP flow too, and the new pa
       options: signInOptions(stack),
     });
     assert.equal(old.error?.exitCode, ExitCode.notAuthorized);
-  } finally {
-    await relay.stop();
-  }
+  });
 });
 
 Deno.test("an unsupported challenge (MFA_SETUP) is a ChallengeError that names it", async () => {
@@ -615,14 +595,10 @@ Deno.test("an unsupported challenge (MFA_SETUP) is a ChallengeError that names i
     emailUsername: true,
     poolMfa: "ON",
   });
-  const relay = startRelay(moto.endpoint);
-  try {
+  await withRelay(async (relay) => {
     const result = await inChild(relay, {
       call: "signIn",
-      options: signInOptions(stack, {
-        authFlow: "srp",
-        userPoolId: stack.userPoolId,
-      }),
+      options: srpOptions(stack),
       mfa: { code: "123456" },
     });
     assert.equal(result.tokens, undefined);
@@ -631,7 +607,5 @@ Deno.test("an unsupported challenge (MFA_SETUP) is a ChallengeError that names i
     assert.match(result.error!.message, /\bMFA_SETUP\b/);
     assert.match(result.error!.message, /set up MFA/);
     assert.deepEqual(result.asked, [], "no MFA code was asked for");
-  } finally {
-    await relay.stop();
-  }
+  });
 });

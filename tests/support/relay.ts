@@ -246,3 +246,68 @@ export async function startRelayedMoto(
     }),
   };
 }
+
+/** Keys the relay put in one `GetCredentialsForIdentity` answer. */
+export interface IssuedCredentials {
+  /** `ASIARELAY` and a running number. */
+  AccessKeyId: string;
+  /** A secret key no other answer has. */
+  SecretKey: string;
+  /** A session token no other answer has. */
+  SessionToken: string;
+}
+
+/**
+ * A policy that forwards everything and gives each
+ * `GetCredentialsForIdentity` answer keys of its own (moto hands every
+ * caller the same ones), telling `onIssue` about each set in order.
+ */
+export function uniqueCredentials(
+  onIssue: (credentials: IssuedCredentials) => void,
+): RelayPolicy {
+  let count = 0;
+  return (exchange) => {
+    if (
+      exchange.target !== "AWSCognitoIdentityService.GetCredentialsForIdentity"
+    ) {
+      return { kind: "forward" };
+    }
+    return {
+      kind: "forward",
+      rewrite(body) {
+        const n = String(++count).padStart(8, "0");
+        const nonce = crypto.randomUUID().replaceAll("-", "");
+        const credentials = {
+          AccessKeyId: `ASIARELAY${n}`,
+          SecretKey: `relay-secret-${n}-${nonce}`,
+          SessionToken: `relay-token-${n}-${nonce}`,
+        };
+        onIssue(credentials);
+        const answer = body as { Credentials: Record<string, unknown> };
+        return {
+          ...answer,
+          Credentials: { ...answer.Credentials, ...credentials },
+        };
+      },
+    };
+  };
+}
+
+/**
+ * Runs `action` and returns its result with the requests that went through
+ * `relay` meanwhile: as `service:action` counts, and their bodies.
+ */
+export async function requestsDuring<T>(
+  relay: Relay,
+  action: () => Promise<T>,
+): Promise<[T, Record<string, number>, string[]]> {
+  const start = relay.exchanges.length;
+  const result = await action();
+  const seen = relay.exchanges.slice(start);
+  const counts: Record<string, number> = {};
+  for (const r of seen) {
+    const key = `${r.service}:${r.action}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return [result, counts, seen.map((r) => r.requestBody)];
+}

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
 import type { TempHome } from "./cli.ts";
+import { exists, waitFor } from "./tools.ts";
 
 /**
  * A credentials file as people keep it: comments of both kinds, blank lines,
@@ -211,4 +212,39 @@ export function deadEndpoint(): string {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * Runs `script` with `deno eval`, its one argument `path`, and resolves once
+ * it has taken the lock of `path` (the lock file exists); if it has not
+ * within 20 s, kills it and throws `the <who> never took the lock`.
+ */
+export async function spawnLockHolder(
+  script: string,
+  path: string,
+  who: string,
+  env?: Record<string, string>,
+): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script, path],
+    env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // The lock file exists a moment before its owner record is written: wait
+  // for the record, or a reader could see an empty lock.
+  const owned = async () => {
+    try {
+      return (await Deno.readTextFile(`${path}.lock`)).trim().length > 0;
+    } catch {
+      return false;
+    }
+  };
+  if (!await waitFor(owned, 20_000, 20)) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error(`the ${who} never took the lock`);
+  }
+  return child;
 }

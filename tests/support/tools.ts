@@ -152,6 +152,18 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Options of {@linkcode runCommand}. */
+export interface RunCommandOptions {
+  /** The exact environment (PATH is added; nothing else is inherited). */
+  env?: Record<string, string>;
+  /** Text fed to standard input (else stdin is /dev/null). */
+  stdin?: string;
+  /** Working folder. */
+  cwd?: string;
+  /** Called with the child as soon as it is spawned (e.g. to kill it). */
+  onSpawn?: (child: Deno.ChildProcess) => void;
+}
+
 /**
  * Runs a command with exactly the given environment (nothing inherited but
  * PATH), optionally feeding `stdin`, and collects its output.
@@ -159,7 +171,7 @@ export interface RunResult {
 export async function runCommand(
   cmd: string,
   args: string[],
-  options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+  options: RunCommandOptions = {},
 ): Promise<RunResult> {
   const child = new Deno.Command(cmd, {
     args,
@@ -170,6 +182,7 @@ export async function runCommand(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  options.onSpawn?.(child);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));
