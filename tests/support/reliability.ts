@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
 import type { TempHome } from "./cli.ts";
-import { exists, waitFor } from "./tools.ts";
+import { waitFor } from "./tools.ts";
 
 /**
  * A credentials file as people keep it: comments of both kinds, blank lines,
