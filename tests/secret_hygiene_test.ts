@@ -9,7 +9,9 @@
  * password, the app client's secret, the ID, access and refresh tokens
  * Cognito issued (read off the wire by a relay in front of moto), and the
  * secret key and session token of both the Identity Pool's and the proxy's
- * credentials (made unique by the relay and a stand-in proxy). None may
+ * credentials (the relay makes the Identity Pool's unique; the proxy is the
+ * real function under the runtime emulator, whose keys come from moto's
+ * AssumeRole, read back from the credentials file). None may
  * appear in any output except output that exists to carry credentials
  * (`--format env|json` and `credential-process`, on stdout, and then only
  * the AWS credentials). On disk, the AWS credentials live only in the
@@ -24,9 +26,11 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { AUTH_TS, DENO_DIR, makeTempHome } from "./support/cli.ts";
+import { readProfile } from "../lib/aws_files.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
+import { startProxyStack } from "./support/proxy_stack.ts";
 import { startMoto } from "./support/moto.ts";
-import { awsError, startRelay } from "./support/relay.ts";
+import { awsError, forwardAll, startRelay } from "./support/relay.ts";
 import { runCommand, type RunResult } from "./support/tools.ts";
 
 const moto = await startMoto();
@@ -73,7 +77,7 @@ const relay = startRelay(moto.endpoint, (exchange) => {
 
 /** Reads every token Cognito handed out from what the relay forwarded. */
 function harvestTokens(): void {
-  for (const exchange of relay.exchanges) {
+  for (const exchange of [...relay.exchanges, ...proxyRelay.exchanges]) {
     if (!exchange.responseBody.startsWith("{")) continue;
     const body = JSON.parse(exchange.responseBody);
     const result = body.AuthenticationResult;
@@ -87,26 +91,16 @@ function harvestTokens(): void {
   }
 }
 
-/** A stand-in credential proxy that issues unique credentials. */
-const proxySecret = `proxy-secret-${crypto.randomUUID()}`;
-const proxyToken = `proxy-token-${crypto.randomUUID()}`;
-remember("the proxy's secret key", proxySecret);
-remember("the proxy's session token", proxyToken);
-const proxy = startRelay(moto.endpoint, () => ({
-  kind: "respond",
-  status: 200,
-  body: {
-    statusCode: 200,
-    body: JSON.stringify({
-      access_key_id: "ASIAPROXYHYGIENE0001",
-      secret_access_key: proxySecret,
-      session_token: proxyToken,
-      expiration: new Date(Date.now() + 8 * 3600_000).toISOString(),
-      user_id: "sub",
-      username: "user",
-    }),
-  },
-}));
+/**
+ * The real credential proxy: the built zip under the runtime emulator, with
+ * its own moto over TLS (the function fetches the pool's JWKS over https).
+ */
+const proxyStack = await startProxyStack();
+remember("the proxied user's password", proxyStack.stack.password);
+/** Reads the proxied user's tokens off the wire, as `relay` does for moto. */
+const proxyRelay = startRelay(proxyStack.moto.endpoint, forwardAll, {
+  caCerts: [proxyStack.tls.caPem],
+});
 
 const secretStack = await createCognitoStack(moto, { clientSecret: true });
 const newPasswordStack = await createCognitoStack(moto, {
@@ -157,7 +151,6 @@ async function cli(
       ...home.env,
       ...moto.env,
       AWS_ENDPOINT_URL: relay.endpoint,
-      AWS_ENDPOINT_URL_LAMBDA: proxy.endpoint,
       ...env,
     },
     stdin: options.stdin,
@@ -188,10 +181,18 @@ Deno.test("no password, client secret, token or secret key appears in the output
   await cli("login through the proxy, password from COGNITO_PASSWORD", [
     "login",
     "-u",
-    user,
+    proxyStack.stack.username,
     "--profile",
     "proxied",
-  ], { ...withSecret, COGNITO_PASSWORD: secretStack.password });
+  ], { ...proxyStack.loginEnv(home), AWS_ENDPOINT_URL: proxyRelay.endpoint });
+  // The proxy's credentials come from moto's AssumeRole: learn them from
+  // the file login wrote, before any output is checked.
+  const proxied = await readProfile("credentials", "proxied", {
+    ...home.env,
+    AWS_SHARED_CREDENTIALS_FILE: home.credentialsFile,
+  });
+  remember("the proxy's secret key", proxied?.aws_secret_access_key);
+  remember("the proxy's session token", proxied?.aws_session_token);
   await cli(
     "login --password-stdin",
     [
@@ -476,12 +477,14 @@ Deno.test("the lock file is mode 0600 while it is held, under umask 000", async 
 });
 
 Deno.test({
-  name: "teardown: stop the relays and moto, remove the home folder",
+  name:
+    "teardown: stop the relay, the proxy stack and moto, remove the home folder",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
     await relay.stop();
-    await proxy.stop();
+    await proxyRelay.stop();
+    await proxyStack.stop();
     await moto.stop();
     await home.cleanup();
   },
