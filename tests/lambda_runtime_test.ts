@@ -11,13 +11,12 @@ import {
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { buildLambdaZip } from "../lambda/build.ts";
 import { clientConfig, createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
+import { proxyFunctionEnv, unpackProxyZip } from "./support/proxy_stack.ts";
 import { RIE_FUNCTION_NAME, runProxyClient, startRie } from "./support/rie.ts";
 import { makeTestTls } from "./support/tls.ts";
 
-const REGION = "us-east-1";
 const ROLE = "arn:aws:iam::123456789012:role/CognitoLongLived";
 const IAM_KEY_ID = "AKIAPROXYUSER0000002";
 const IAM_SECRET = "proxy-user-secret-rie-0b1c2d3e4f5a6b7c8d9e";
@@ -68,40 +67,22 @@ const user = await cognitoUser();
 const otherPoolUser = await cognitoUser();
 
 // Build the zip and unpack it the way Lambda does (modes kept).
-const build = await buildLambdaZip({ outFile: `${work}/lambda.zip` });
-const taskRoot = `${work}/task`;
-{
-  const out = await new Deno.Command("unzip", {
-    args: ["-q", build.zipFile, "-d", taskRoot],
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-}
+const { build, taskRoot } = await unpackProxyZip(work);
 
-/** The function's environment, as Lambda would set it. */
+/** The function's environment, as Lambda would set it, plus `overrides`. */
 function functionEnv(overrides: Record<string, string> = {}) {
   return {
-    DENO_PATH: Deno.execPath(),
-    // A fresh, empty DENO_DIR: the bundle must not need any cache.
-    DENO_DIR: `${work}/deno-dir-${crypto.randomUUID().slice(0, 8)}`,
-    AWS_REGION: REGION,
-    AWS_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
-    AWS_LAMBDA_FUNCTION_TIMEOUT: "30",
-    // The execution role's credentials Lambda gives every function: the
-    // proxy must not use them.
-    AWS_ACCESS_KEY_ID: "ASIAEXECUTIONROLE000",
-    AWS_SECRET_ACCESS_KEY: "execution-role-secret",
-    AWS_SESSION_TOKEN: "execution-role-token",
-    AWS_ENDPOINT_URL_STS: moto.endpoint,
-    NODE_EXTRA_CA_CERTS: tls.caFile,
-    // Nothing may be fetched from npm at run time.
-    NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/",
-    COGNITO_USER_POOL_ID: user.userPoolId,
-    COGNITO_CLIENT_IDS: user.clientId,
-    COGNITO_JWKS_URI:
-      `${moto.endpoint}/${user.userPoolId}/.well-known/jwks.json`,
-    DEFAULT_ROLE_ARN: ROLE,
-    IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
-    IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
+    ...proxyFunctionEnv({
+      moto,
+      caFile: tls.caFile,
+      userPoolId: user.userPoolId,
+      clientIds: [user.clientId],
+      roleArn: ROLE,
+      accessKeyId: IAM_KEY_ID,
+      secretAccessKey: IAM_SECRET,
+      // A fresh, empty DENO_DIR: the bundle must not need any cache.
+      denoDir: `${work}/deno-dir-${crypto.randomUUID().slice(0, 8)}`,
+    }),
     ...overrides,
   };
 }

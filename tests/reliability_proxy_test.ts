@@ -32,7 +32,6 @@ import {
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { buildLambdaZip } from "../lambda/build.ts";
 import { loadProxyConfig } from "../lambda/config.ts";
 import {
   handleInvocation,
@@ -50,6 +49,7 @@ import {
 import { clientConfig, createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
 import { startRie } from "./support/rie.ts";
+import { proxyFunctionEnv, unpackProxyZip } from "./support/proxy_stack.ts";
 import { makeTestTls } from "./support/tls.ts";
 import { VENV_DIR } from "./support/tools.ts";
 
@@ -480,35 +480,20 @@ Deno.test("rie: an expired token and an impostor's token under moto's own kid, a
     };
     const impostor = await makeSigner(moto_.kid);
 
-    const build = await buildLambdaZip({ outFile: `${work}/lambda.zip` });
-    const taskRoot = `${work}/task`;
-    const unzip = await new Deno.Command("unzip", {
-      args: ["-q", build.zipFile, "-d", taskRoot],
-    }).output();
-    assert.ok(unzip.success);
+    const { taskRoot } = await unpackProxyZip(work);
     rie = await startRie({
       bootstrap: `${taskRoot}/bootstrap`,
       cwd: taskRoot,
-      env: {
-        DENO_PATH: Deno.execPath(),
-        DENO_DIR: `${work}/deno-dir`,
-        AWS_REGION: "us-east-1",
-        AWS_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
-        AWS_LAMBDA_FUNCTION_TIMEOUT: "30",
-        AWS_ACCESS_KEY_ID: "ASIAEXECUTIONROLE000",
-        AWS_SECRET_ACCESS_KEY: "execution-role-secret",
-        AWS_SESSION_TOKEN: "execution-role-token",
-        AWS_ENDPOINT_URL_STS: moto.endpoint,
-        NODE_EXTRA_CA_CERTS: tls.caFile,
-        NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/",
-        COGNITO_USER_POOL_ID: userPoolId,
-        COGNITO_CLIENT_IDS: clientId,
-        COGNITO_JWKS_URI:
-          `${moto.endpoint}/${userPoolId}/.well-known/jwks.json`,
-        DEFAULT_ROLE_ARN: ROLE,
-        IAM_USER_ACCESS_KEY_ID: "AKIAPROXYUSER0000003",
-        IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
-      },
+      env: proxyFunctionEnv({
+        moto,
+        caFile: tls.caFile,
+        userPoolId,
+        clientIds: [clientId],
+        roleArn: ROLE,
+        accessKeyId: "AKIAPROXYUSER0000003",
+        secretAccessKey: IAM_SECRET,
+        denoDir: `${work}/deno-dir`,
+      }),
     });
     const invoke = async (payload: string) => {
       const { status, body } = await rie!.invoke(payload);

@@ -23,6 +23,71 @@ import { type MotoServer, startMoto } from "./moto.ts";
 import { RIE_FUNCTION_NAME, type RieServer, startRie } from "./rie.ts";
 import { makeTestTls, type TestTls } from "./tls.ts";
 
+/**
+ * Builds the proxy zip into `work` and unpacks it as Lambda does (modes
+ * kept), returning the build and the task root holding `bootstrap`.
+ */
+export async function unpackProxyZip(
+  work: string,
+): Promise<{ build: LambdaBuild; taskRoot: string }> {
+  const build = await buildLambdaZip({ outFile: `${work}/lambda.zip` });
+  const taskRoot = `${work}/task`;
+  const unzip = await new Deno.Command("unzip", {
+    args: ["-q", build.zipFile, "-d", taskRoot],
+  }).output();
+  if (!unzip.success) throw new Error(`unzip of ${build.zipFile} failed`);
+  return { build, taskRoot };
+}
+
+/** What the proxy function is configured with, in {@linkcode proxyFunctionEnv}. */
+export interface ProxyFunctionSettings {
+  /** moto over TLS (STS and the pool's JWKS). */
+  moto: MotoServer;
+  /** The test CA moto's certificate comes from. */
+  caFile: string;
+  /** The user pool whose ID tokens the proxy accepts. */
+  userPoolId: string;
+  /** The app client ids accepted as audience. */
+  clientIds: string[];
+  /** The long-lived role. */
+  roleArn: string;
+  /** The IAM user's keys the proxy assumes the role with. */
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Folder for the function's DENO_DIR (empty: the bundle needs no cache). */
+  denoDir: string;
+}
+
+/**
+ * The function's environment as Lambda would set it, including the
+ * execution role's credentials (which the proxy must never use) and an npm
+ * registry that does not answer (the bundle must fetch nothing).
+ */
+export function proxyFunctionEnv(
+  settings: ProxyFunctionSettings,
+): Record<string, string> {
+  const { moto, userPoolId } = settings;
+  return {
+    DENO_PATH: Deno.execPath(),
+    DENO_DIR: settings.denoDir,
+    AWS_REGION: "us-east-1",
+    AWS_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
+    AWS_LAMBDA_FUNCTION_TIMEOUT: "30",
+    AWS_ACCESS_KEY_ID: "ASIAEXECUTIONROLE000",
+    AWS_SECRET_ACCESS_KEY: "execution-role-secret",
+    AWS_SESSION_TOKEN: "execution-role-token",
+    AWS_ENDPOINT_URL_STS: moto.endpoint,
+    NODE_EXTRA_CA_CERTS: settings.caFile,
+    NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/",
+    COGNITO_USER_POOL_ID: userPoolId,
+    COGNITO_CLIENT_IDS: settings.clientIds.join(","),
+    COGNITO_JWKS_URI: `${moto.endpoint}/${userPoolId}/.well-known/jwks.json`,
+    DEFAULT_ROLE_ARN: settings.roleArn,
+    IAM_USER_ACCESS_KEY_ID: settings.accessKeyId,
+    IAM_USER_SECRET_ACCESS_KEY: settings.secretAccessKey,
+  };
+}
+
 /** A running proxy stack; {@linkcode ProxyStack.stop} ends all of it. */
 export interface ProxyStack {
   /** The test CA and moto's server certificate. */
@@ -120,27 +185,17 @@ export async function startProxyStack(): Promise<ProxyStack> {
     };
 
     // Build the proxy zip, unpack it as Lambda does, run it under the emulator.
-    const build = await buildLambdaZip({ outFile: `${work}/lambda.zip` });
-    const taskRoot = `${work}/task`;
-    const unzip = await new Deno.Command("unzip", {
-      args: ["-q", build.zipFile, "-d", taskRoot],
-    }).output();
-    if (!unzip.success) throw new Error(`unzip of ${build.zipFile} failed`);
-    const functionEnv = {
-      DENO_PATH: Deno.execPath(),
-      DENO_DIR: `${work}/deno-dir`,
-      AWS_REGION: "us-east-1",
-      AWS_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
-      AWS_ENDPOINT_URL_STS: moto.endpoint,
-      NODE_EXTRA_CA_CERTS: tls.caFile,
-      COGNITO_USER_POOL_ID: stack.userPoolId,
-      COGNITO_CLIENT_IDS: stack.clientId,
-      COGNITO_JWKS_URI:
-        `${moto.endpoint}/${stack.userPoolId}/.well-known/jwks.json`,
-      DEFAULT_ROLE_ARN: roleArn,
-      IAM_USER_ACCESS_KEY_ID: proxyUser.accessKeyId,
-      IAM_USER_SECRET_ACCESS_KEY: proxyUser.secretAccessKey,
-    };
+    const { build, taskRoot } = await unpackProxyZip(work);
+    const functionEnv = proxyFunctionEnv({
+      moto,
+      caFile: tls.caFile,
+      userPoolId: stack.userPoolId,
+      clientIds: [stack.clientId],
+      roleArn,
+      accessKeyId: proxyUser.accessKeyId,
+      secretAccessKey: proxyUser.secretAccessKey,
+      denoDir: `${work}/deno-dir`,
+    });
     const startFunction = (env: Record<string, string> = {}) =>
       startRie({
         bootstrap: `${taskRoot}/bootstrap`,
