@@ -11,8 +11,18 @@ import { ExitCode } from "../lib/errors.ts";
 import { ACTIONLINT } from "./support/actionlint.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { DENO_DIR, makeTempHome } from "./support/cli.ts";
+import {
+  bundleEntryPoints,
+  installEntryPoints,
+  runInstalled,
+} from "./support/deno_downloads.ts";
 import { startMoto } from "./support/moto.ts";
-import { freePort, runCommand, type RunResult } from "./support/tools.ts";
+import {
+  freePort,
+  runCommand,
+  type RunResult,
+  tempDir,
+} from "./support/tools.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -83,149 +93,109 @@ Deno.test("every library module in deno.json's exports has module docs and passe
 });
 
 Deno.test("the bundled entry points run from an empty DENO_DIR and fetch nothing: --help, --version, completions, status and a real login", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "bundle-" });
+  await using bundles = await tempDir("bundle-");
+  const dir = bundles.path;
   const emptyDenoDir = `${dir}/deno-dir`;
-  const home = await makeTempHome();
-  const moto = await startMoto();
-  try {
-    for (const [name, entry] of Object.entries(ENTRY_POINTS)) {
-      const build = await deno([
-        "bundle",
-        "--quiet",
-        "--platform=deno",
-        "--frozen",
-        "--output",
-        `${dir}/${name}.js`,
-        entry,
-      ]);
-      assert.equal(build.code, 0, build.stderr);
-    }
-    // Run each bundle the way a compiled binary runs its code: no config,
-    // no lock file, no remote or npm loading, a cache folder that starts
-    // empty, and no way to reach the internet.
-    const run = (
-      name: string,
-      args: string[],
-      env: Record<string, string> = {},
-      stdin?: string,
-    ) =>
-      runCommand(Deno.execPath(), [
-        "run",
-        "--no-config",
-        "--no-lock",
-        "--no-remote",
-        "--no-npm",
-        "--quiet",
-        "-A",
-        `${dir}/${name}.js`,
-        ...args,
-      ], {
-        env: { ...home.env, ...offlineEnv(), DENO_DIR: emptyDenoDir, ...env },
-        cwd: dir,
-        stdin,
-      });
+  await using home = await makeTempHome();
+  await using moto = await startMoto();
+  // Building may fetch esbuild (the setup fetched it ahead); running the
+  // bundles below must fetch nothing.
+  await bundleEntryPoints(dir);
+  // Run each bundle the way a compiled binary runs its code: no config,
+  // no lock file, no remote or npm loading, a cache folder that starts
+  // empty, and no way to reach the internet.
+  const run = (
+    name: string,
+    args: string[],
+    env: Record<string, string> = {},
+    stdin?: string,
+  ) =>
+    runCommand(Deno.execPath(), [
+      "run",
+      "--no-config",
+      "--no-lock",
+      "--no-remote",
+      "--no-npm",
+      "--quiet",
+      "-A",
+      `${dir}/${name}.js`,
+      ...args,
+    ], {
+      env: { ...home.env, ...offlineEnv(), DENO_DIR: emptyDenoDir, ...env },
+      cwd: dir,
+      stdin,
+    });
 
-    for (const name of Object.keys(ENTRY_POINTS)) {
-      const help = await run(name, ["--help"]);
-      assert.equal(help.code, 0, help.stderr);
-      assert.match(help.stdout, new RegExp(`^Usage: ${name} `));
-      assert.match(help.stdout, /\bcompletions\b/);
-      const version = await run(name, ["--version"]);
-      assert.equal(version.code, 0, version.stderr);
-      assert.equal(version.stdout.trim(), denoJson.version);
-      const completions = await run(name, ["completions", "bash"]);
-      assert.equal(completions.code, 0, completions.stderr);
-      assert.match(completions.stdout, new RegExp(`complete -F \\S+ ${name}`));
-    }
+  for (const name of Object.keys(ENTRY_POINTS)) {
+    const help = await run(name, ["--help"]);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, new RegExp(`^Usage: ${name} `));
+    assert.match(help.stdout, /\bcompletions\b/);
+    const version = await run(name, ["--version"]);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), denoJson.version);
+    const completions = await run(name, ["completions", "bash"]);
+    assert.equal(completions.code, 0, completions.stderr);
+    assert.match(completions.stdout, new RegExp(`complete -F \\S+ ${name}`));
+  }
 
-    const stack = await createCognitoStack(moto);
-    const env = { ...moto.env, ...stack.env };
-    const noPassword = await run("aws-cognito-auth", [
-      "login",
-      "-u",
-      stack.username,
-    ], env);
-    assert.equal(noPassword.code, ExitCode.inputRequired, noPassword.stderr);
+  const stack = await createCognitoStack(moto);
+  const env = { ...moto.env, ...stack.env };
+  const noPassword = await run("aws-cognito-auth", [
+    "login",
+    "-u",
+    stack.username,
+  ], env);
+  assert.equal(noPassword.code, ExitCode.inputRequired, noPassword.stderr);
 
-    // lib/ imports the AWS SDK clients lazily: a real login proves they are
-    // inside the bundle. (It also tries the credential proxy when login
-    // does; there is none in moto, so it falls back to these credentials.)
-    const login = await run(
-      "aws-cognito-auth",
-      ["login", "-u", stack.username, "--password-stdin"],
-      env,
-      `${stack.password}\n`,
-    );
-    assert.equal(login.code, 0, login.stderr);
-    assert.match(login.stderr, /Wrote Identity Pool credentials/);
-    const status = await run("aws-cognito-auth", ["status"], env);
-    assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /Profile default: credentials valid/);
+  // lib/ imports the AWS SDK clients lazily: a real login proves they are
+  // inside the bundle. (It also tries the credential proxy when login
+  // does; there is none in moto, so it falls back to these credentials.)
+  const login = await run(
+    "aws-cognito-auth",
+    ["login", "-u", stack.username, "--password-stdin"],
+    env,
+    `${stack.password}\n`,
+  );
+  assert.equal(login.code, 0, login.stderr);
+  assert.match(login.stderr, /Wrote Identity Pool credentials/);
+  const status = await run("aws-cognito-auth", ["status"], env);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /Profile default: credentials valid/);
 
-    // Nothing was downloaded into the empty cache.
-    const npm = [];
-    for await (const entry of Deno.readDir(emptyDenoDir)) {
-      if (entry.name === "npm" || entry.name === "remote") {
-        for await (
-          const item of Deno.readDir(`${emptyDenoDir}/${entry.name}`)
-        ) {
-          npm.push(`${entry.name}/${item.name}`);
-        }
+  // Nothing was downloaded into the empty cache.
+  const npm = [];
+  for await (const entry of Deno.readDir(emptyDenoDir)) {
+    if (entry.name === "npm" || entry.name === "remote") {
+      for await (
+        const item of Deno.readDir(`${emptyDenoDir}/${entry.name}`)
+      ) {
+        npm.push(`${entry.name}/${item.name}`);
       }
     }
-    assert.deepEqual(npm, [], "the bundle fetched packages");
-  } finally {
-    await moto.stop();
-    await home.cleanup();
-    await Deno.remove(dir, { recursive: true });
   }
+  assert.deepEqual(npm, [], "the bundle fetched packages");
 });
 
 Deno.test("deno install -g from a clone (with --config deno.json) puts both commands in a bin folder, and they run from any folder", async () => {
-  const root = await Deno.makeTempDir({ prefix: "deno-install-" });
-  const home = await makeTempHome();
-  try {
-    for (
-      const [name, entry] of [
-        ["aws-cognito-auth", "auth.ts"],
-        ["aws-cognito-admin", "admin.ts"],
-      ]
-    ) {
-      const install = await deno([
-        "install",
-        "-g",
-        "-A",
-        "--root",
-        root,
-        "-n",
-        name,
-        "--config",
-        `${ROOT}deno.json`,
-        `${ROOT}${entry}`,
-      ]);
-      assert.equal(install.code, 0, install.stderr);
-      const bin = `${root}/bin/${name}`;
-      const version = await runCommand(bin, ["--version"], {
-        env: { ...home.env, DENO_DIR },
-        cwd: home.dir,
-      });
-      assert.equal(version.code, 0, version.stderr);
-      assert.equal(version.stdout.trim(), denoJson.version);
-      const help = await runCommand(bin, ["--help"], {
-        env: { ...home.env, DENO_DIR },
-        cwd: home.dir,
-      });
-      assert.match(help.stdout, new RegExp(`Usage: ${name}`));
-    }
-    const status = await runCommand(`${root}/bin/aws-cognito-auth`, [
-      "status",
-    ], { env: { ...home.env, DENO_DIR }, cwd: home.dir });
-    assert.equal(status.code, ExitCode.config, status.stderr);
-    assert.match(status.stdout, /user_pool_id\s+\(not set\)/);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-    await home.cleanup();
+  await using root = await tempDir("deno-install-");
+  await using home = await makeTempHome();
+  const installed = await installEntryPoints(root.path);
+  for (const [name, bin] of Object.entries(installed)) {
+    const version = await runInstalled(bin, ["--version"], home.env, home.dir);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), denoJson.version);
+    const help = await runInstalled(bin, ["--help"], home.env, home.dir);
+    assert.match(help.stdout, new RegExp(`Usage: ${name}`));
   }
+  const status = await runInstalled(
+    installed["aws-cognito-auth"],
+    ["status"],
+    home.env,
+    home.dir,
+  );
+  assert.equal(status.code, ExitCode.config, status.stderr);
+  assert.match(status.stdout, /user_pool_id\s+\(not set\)/);
 });
 
 Deno.test("deno task compile builds both entry points for the five release targets into dist/bin", () => {

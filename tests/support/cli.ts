@@ -22,8 +22,11 @@ export const ADMIN_TS = fileURLToPath(
 export const DENO_DIR = Deno.env.get("DENO_DIR") ||
   `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
 
-/** A temporary home folder with the file locations a test reads back. */
-export interface TempHome {
+/**
+ * A temporary home folder with the file locations a test reads back; it is
+ * removed when disposed (`await using home = await makeTempHome()`).
+ */
+export interface TempHome extends AsyncDisposable {
   /** The folder. */
   dir: string;
   /** Environment that points HOME, the AWS files and caches inside it. */
@@ -45,6 +48,7 @@ export async function makeTempHome(): Promise<TempHome> {
     credentialsFile: `${dir}/.aws/credentials`,
     configFile: `${dir}/.aws/config`,
     cleanup: () => Deno.remove(dir, { recursive: true }),
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
 

@@ -12,8 +12,8 @@
  */
 import { ensurePythonTools, freePort, MOTO_SERVER, waitFor } from "./tools.ts";
 
-/** A running moto server. */
-export interface MotoServer {
+/** A running moto server; stopped when disposed (`await using`). */
+export interface MotoServer extends AsyncDisposable {
   /** Base URL, e.g. `http://127.0.0.1:50123`. */
   endpoint: string;
   /**
@@ -137,6 +137,7 @@ export async function startMoto(
       AWS_SECRET_ACCESS_KEY: "testing",
     },
     stop,
+    [Symbol.asyncDispose]: stop,
     ca: options.tls && caPem
       ? { pem: caPem, file: options.tls.caFile }
       : undefined,

@@ -7,6 +7,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { networkEnv } from "./network_env.ts";
 
 /** The project's ignored cache folder (absolute, ends without a slash). */
 export const CACHE_DIR = fromFileUrl(new URL("../../.cache", import.meta.url));
@@ -134,6 +135,21 @@ export async function waitFor(
   }
 }
 
+/** A temporary folder, removed with its contents when disposed. */
+export interface TempDir extends AsyncDisposable {
+  /** The folder's absolute path. */
+  path: string;
+}
+
+/** Makes a temporary folder for `await using`. */
+export async function tempDir(prefix: string): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -156,6 +172,13 @@ export interface RunResult {
 export interface RunCommandOptions {
   /** The exact environment (PATH is added; nothing else is inherited). */
   env?: Record<string, string>;
+  /**
+   * The child may download something (npm packages, esbuild): it also
+   * inherits this machine's network settings ({@linkcode networkEnv}:
+   * certificate trust, proxies, npm registry), under `env`. Leave it unset
+   * for children that must stay isolated or offline.
+   */
+  network?: boolean;
   /** Text fed to standard input (else stdin is /dev/null). */
   stdin?: string;
   /** Working folder. */
@@ -166,7 +189,8 @@ export interface RunCommandOptions {
 
 /**
  * Runs a command with exactly the given environment (nothing inherited but
- * PATH), optionally feeding `stdin`, and collects its output.
+ * PATH, and the network settings when `network` is set), optionally feeding
+ * `stdin`, and collects its output.
  */
 export async function runCommand(
   cmd: string,
@@ -175,7 +199,11 @@ export async function runCommand(
 ): Promise<RunResult> {
   const child = new Deno.Command(cmd, {
     args,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...options.env },
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      ...(options.network ? networkEnv() : {}),
+      ...options.env,
+    },
     clearEnv: true,
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
