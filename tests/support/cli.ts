@@ -44,7 +44,12 @@ export async function makeTempHome(): Promise<TempHome> {
   const dir = await Deno.makeTempDir({ prefix: "cognito-home-" });
   return {
     dir,
-    env: { HOME: dir, NO_COLOR: "1" },
+    // The AWS CLI (Python) finds `~` through USERPROFILE on Windows.
+    env: {
+      HOME: dir,
+      ...(Deno.build.os === "windows" ? { USERPROFILE: dir } : {}),
+      NO_COLOR: "1",
+    },
     credentialsFile: `${dir}/.aws/credentials`,
     configFile: `${dir}/.aws/config`,
     cleanup: () => Deno.remove(dir, { recursive: true }),

@@ -11,12 +11,16 @@ import { networkEnv } from "./network_env.ts";
 
 /** The project's ignored cache folder (absolute, ends without a slash). */
 export const CACHE_DIR = fromFileUrl(new URL("../../.cache", import.meta.url));
+/** Whether the tests run on Windows (venv layout, executable suffixes). */
+const WINDOWS = Deno.build.os === "windows";
 /** The Python virtual environment holding moto and the AWS CLI. */
 export const VENV_DIR = `${CACHE_DIR}/venv`;
-/** Path of the AWS CLI installed in the venv. */
-export const AWS_CLI = `${VENV_DIR}/bin/aws`;
+/** The venv's folder of commands (`Scripts` on Windows). */
+const VENV_BIN = `${VENV_DIR}/${WINDOWS ? "Scripts" : "bin"}`;
+/** Path of the AWS CLI installed in the venv (`aws.cmd` on Windows). */
+export const AWS_CLI = `${VENV_BIN}/${WINDOWS ? "aws.cmd" : "aws"}`;
 /** Path of moto's server entry point installed in the venv. */
-export const MOTO_SERVER = `${VENV_DIR}/bin/moto_server`;
+export const MOTO_SERVER = `${VENV_BIN}/moto_server${WINDOWS ? ".exe" : ""}`;
 
 const REQUIREMENTS = fromFileUrl(
   new URL("./requirements.txt", import.meta.url),
@@ -56,10 +60,11 @@ export async function ensurePythonTools(): Promise<void> {
   ) return;
   console.error(`Installing moto and the AWS CLI into ${VENV_DIR} ...`);
   await Deno.mkdir(CACHE_DIR, { recursive: true });
-  if (!await exists(`${VENV_DIR}/bin/pip`)) {
-    await run("python3", ["-m", "venv", VENV_DIR]);
+  const pip = `${VENV_BIN}/pip${WINDOWS ? ".exe" : ""}`;
+  if (!await exists(pip)) {
+    await run(WINDOWS ? "python" : "python3", ["-m", "venv", VENV_DIR]);
   }
-  await run(`${VENV_DIR}/bin/pip`, [
+  await run(pip, [
     "install",
     "--quiet",
     "--disable-pip-version-check",
@@ -90,7 +95,7 @@ export async function goInstall(
   version: string,
 ): Promise<string> {
   const name = module.slice(module.lastIndexOf("/") + 1);
-  const bin = `${CACHE_DIR}/bin/${name}`;
+  const bin = `${CACHE_DIR}/bin/${name}${WINDOWS ? ".exe" : ""}`;
   console.error(`Installing ${name} ${version} into ${bin} ...`);
   await Deno.mkdir(`${CACHE_DIR}/bin`, { recursive: true });
   const out = await new Deno.Command(goBinary(), {
@@ -188,9 +193,39 @@ export interface RunCommandOptions {
 }
 
 /**
+ * What every child inherits: PATH, and on Windows the few variables without
+ * which programs cannot start there (Python, for one, fails without
+ * `SYSTEMROOT`). Windows names are matched in any case.
+ */
+export function baseEnv(
+  source: Record<string, string> = Deno.env.toObject(),
+  windows = WINDOWS,
+): Record<string, string> {
+  const wanted = windows
+    ? [
+      "PATH",
+      "PATHEXT",
+      "SYSTEMROOT",
+      "SYSTEMDRIVE",
+      "WINDIR",
+      "COMSPEC",
+      "TEMP",
+      "TMP",
+    ]
+    : ["PATH"];
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    const key = windows ? name.toUpperCase() : name;
+    if (wanted.includes(key)) env[name] = value;
+  }
+  if (!windows && env.PATH === undefined) env.PATH = "/usr/bin:/bin";
+  return env;
+}
+
+/**
  * Runs a command with exactly the given environment (nothing inherited but
- * PATH, and the network settings when `network` is set), optionally feeding
- * `stdin`, and collects its output.
+ * {@linkcode baseEnv}, and the network settings when `network` is set),
+ * optionally feeding `stdin`, and collects its output.
  */
 export async function runCommand(
   cmd: string,
@@ -200,7 +235,7 @@ export async function runCommand(
   const child = new Deno.Command(cmd, {
     args,
     env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      ...baseEnv(),
       ...(options.network ? networkEnv() : {}),
       ...options.env,
     },
