@@ -248,6 +248,7 @@ Deno.test("both GitHub workflows pass actionlint; ci runs .ci/run and a v* tag t
   const order = [
     "run: deno task compile",
     "run: deno task build:lambda",
+    "run: .github/smoke/run.sh dist/bin",
     "sha256sum -- * > SHA256SUMS",
     "gh release create",
     "run: deno publish",
@@ -258,6 +259,55 @@ Deno.test("both GitHub workflows pass actionlint; ci runs .ci/run and a v* tag t
   });
   assert.deepEqual(order, [...order].sort((a, b) => a - b), "step order");
   assert.match(release, /cp dist\/bin\/\* dist\/lambda\.zip dist\/release\//);
+});
+
+Deno.test("the release runs each target's binaries on a runner of that system before attaching them, and the smoke script fails on a wrong version", async () => {
+  const release = await Deno.readTextFile(
+    `${ROOT}.github/workflows/release.yml`,
+  );
+  const smoked = [...release.matchAll(/\{ os: ([\w.-]+), target: ([\w-]+) \}/g)]
+    .map(([, os, target]) => ({ os, target }));
+  assert.deepEqual(smoked.map((s) => s.target).sort(), [...TARGETS].sort());
+  for (const { os, target } of smoked) {
+    const system = target.includes("windows")
+      ? /^windows-/
+      : target.includes("apple")
+      ? /^macos-/
+      : /^ubuntu-/;
+    assert.match(os, system, `${target} is smoked on ${os}`);
+    assert.equal(
+      os.endsWith("-arm") || os === "macos-latest",
+      target.startsWith("aarch64"),
+      `${target} is smoked on ${os}, a runner of another architecture`,
+    );
+  }
+
+  // The script itself, with the entry points run from source standing in
+  // for the binaries (deno compile cannot run here).
+  await using bin = await tempDir("smoke-bin-");
+  const target = "x86_64-unknown-linux-gnu";
+  for (const [name, entry] of Object.entries(ENTRY_POINTS)) {
+    const wrapper = `${bin.path}/${name}-${target}`;
+    await Deno.writeTextFile(
+      wrapper,
+      `#!/bin/sh\nexec "${Deno.execPath()}" run -A --quiet --config ` +
+        `"${ROOT}deno.json" "${ROOT}${entry}" "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
+  const smoke = (version: string) =>
+    runCommand("bash", [
+      `${ROOT}.github/smoke/run.sh`,
+      bin.path,
+      target,
+      version,
+    ], { env: { DENO_DIR }, cwd: ROOT });
+  const good = await smoke(denoJson.version);
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  assert.match(good.stdout, /ok: aws-cognito-auth status reads the fixture/);
+  const wrong = await smoke("9.9.9");
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stdout, /^::error::aws-cognito-auth --version printed/m);
 });
 
 Deno.test('the README\'s "Use in CI" job passes actionlint and signs in from the COGNITO_PASSWORD secret', async () => {
