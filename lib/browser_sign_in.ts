@@ -706,13 +706,11 @@ function listenForCallback(
   // Keep an unobserved failure from being reported as unhandled.
   result.catch(() => {});
   let taken = false;
-  const abort = new AbortController();
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({
       hostname: "127.0.0.1",
       port,
-      signal: abort.signal,
       onListen: () => {},
       onError: () => new Response("Internal error", { status: 500 }),
     }, async (request) => {
@@ -758,8 +756,8 @@ function listenForCallback(
   return {
     result,
     async stop() {
-      abort.abort();
-      await server.finished;
+      // Graceful: the page being answered is still sent.
+      await server.shutdown();
     },
   };
 }

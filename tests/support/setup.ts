@@ -6,6 +6,7 @@
  * @module
  */
 import { ensureActionlint } from "./actionlint.ts";
+import { ensureZitadelExample } from "./openid_providers.ts";
 import { ensureRie } from "./rie.ts";
 import { ensureSystemTools } from "./system_tools.ts";
 import { ensurePythonTools } from "./tools.ts";
@@ -14,3 +15,4 @@ await ensurePythonTools();
 await ensureRie();
 await ensureActionlint();
 await ensureSystemTools();
+await ensureZitadelExample();
