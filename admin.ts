@@ -267,6 +267,45 @@ export function buildAdminProgram(): Command {
       );
       await setupIdentityPoolCommand(flags);
     });
+  const managedLogin = program.command("managed-login").description(
+    "Browser sign-in through the User Pool's Managed Login pages",
+  );
+  withChangeFlags(
+    managedLogin.command("enable").description(
+      "Let the app client sign in through the browser (code flow with PKCE " +
+        "to http://localhost:<port>/callback), and give the pool a Managed " +
+        "Login domain if it has none",
+    ),
+  )
+    .option("--user-pool-id <id>", "the User Pool")
+    .option("--client-id <id>", "the app client")
+    .option("--region <region>", "AWS region")
+    .option(
+      "--callback-port <port>",
+      "loopback port of the callback URL (default COGNITO_CALLBACK_PORT, " +
+        "else 47291)",
+    )
+    .option(
+      "--identity-provider <name>",
+      "an identity provider the client may use (repeat; default COGNITO)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      "--scopes <scopes>",
+      "OAuth scopes to allow (default: openid email profile " +
+        "aws.cognito.signin.user.admin)",
+    )
+    .option(
+      "--domain-prefix <prefix>",
+      "prefix of the domain to create when the pool has none (default " +
+        "login-<pool id>)",
+    )
+    .action(async (flags) => {
+      const { managedLoginEnableCommand } = await import(
+        "./cli/admin/managed_login.ts"
+      );
+      await managedLoginEnableCommand(flags);
+    });
   addCompletionsCommand(program);
   return program as unknown as Command;
 }

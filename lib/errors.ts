@@ -57,6 +57,20 @@ export const ExitCode = {
    * again with the password.
    */
   sessionExpired: 19,
+  /** Browser sign-in: the redirect's `state` was not the one sent. */
+  browserStateMismatch: 60,
+  /** Browser sign-in: the sign-in page redirected back with `error=`. */
+  browserSignInRefused: 61,
+  /** Browser sign-in: the token endpoint refused the code or refresh. */
+  tokenExchangeRefused: 62,
+  /** Browser sign-in: no redirect arrived in time. */
+  browserSignInTimeout: 63,
+  /** Browser sign-in: the callback port is in use. */
+  callbackPortInUse: 64,
+  /** Browser sign-in: the ID token received is not for this pool and client. */
+  idTokenRejected: 65,
+  /** No browser could be opened (only fatal where the address cannot be shown). */
+  browserOpenFailed: 66,
   /**
    * `exec`: the command was found but could not be run (not executable,
    * permission denied), as a shell's 126.

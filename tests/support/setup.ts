@@ -9,6 +9,7 @@
  */
 import { ensureActionlint } from "./actionlint.ts";
 import { prefetchDenoDownloads } from "./deno_downloads.ts";
+import { ensureZitadelExample } from "./openid_providers.ts";
 import { ensureRie } from "./rie.ts";
 import { ensureSystemTools } from "./system_tools.ts";
 import { ensurePythonTools } from "./tools.ts";
@@ -18,3 +19,4 @@ await ensureRie();
 await ensureActionlint();
 await ensureSystemTools();
 await prefetchDenoDownloads();
+await ensureZitadelExample();

@@ -1,6 +1,7 @@
 /**
  * Debian packages some tests run for real: zsh and fish (the completion
- * scripts) and unzip (unpacking the Lambda zip as Lambda does). When one is
+ * scripts), unzip (unpacking the Lambda zip as Lambda does) and chromium (the
+ * real browser of the browser sign-in test). When one is
  * missing and we run as root with apt-get (CI, a fresh Debian machine), this
  * installs it; otherwise it says how, and the tests that need it fail.
  *
@@ -13,6 +14,7 @@ const TOOLS: Record<string, string> = {
   zsh: "zsh",
   fish: "fish",
   unzip: "unzip",
+  chromium: "chromium",
 };
 
 async function onPath(command: string): Promise<boolean> {
