@@ -1,6 +1,7 @@
 /**
  * Debian packages some tests run for real: zsh and fish (the completion
- * scripts) and unzip (unpacking the Lambda zip as Lambda does). When one is
+ * scripts), unzip (unpacking the Lambda zip as Lambda does) and chromium
+ * (a real browser following sign-in links). When one is
  * missing and we run as root with apt-get (CI, a fresh Debian machine), this
  * installs it; otherwise it says how, and the tests that need it fail.
  *
@@ -13,6 +14,8 @@ const TOOLS: Record<string, string> = {
   zsh: "zsh",
   fish: "fish",
   unzip: "unzip",
+  // A real browser for `console` ($BROWSER) and the browser sign-in.
+  chromium: "chromium",
 };
 
 async function onPath(command: string): Promise<boolean> {
