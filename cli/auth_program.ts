@@ -159,8 +159,10 @@ export function buildAuthProgram(): Command {
       new Option(
         "--format <format>",
         "print the credentials as shell exports (env) or JSON instead of " +
-          "writing the AWS files",
-      ).choices(["env", "json"] as const),
+          "writing the AWS files; in a GitHub Actions step, export them to " +
+          "the job (github) or write the profile in RUNNER_TEMP " +
+          "(github-profile)",
+      ).choices(["env", "json", "github", "github-profile"] as const),
     )
     .option(
       "--force",
