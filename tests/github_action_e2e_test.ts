@@ -291,3 +291,24 @@ ${extra}
   assert.notEqual(bad.code, 0);
   assert.match(bad.stdout, /no-such-input/);
 });
+
+Deno.test("the README's GitHub Action example passes actionlint against this action.yml", async () => {
+  const readme = await Deno.readTextFile(`${REPO_ROOT}/README.md`);
+  const section =
+    readme.split(/^### The GitHub Action$/m)[1]?.split(/^##+ /m)[0] ?? "";
+  const job = section.match(/```yaml\n([\s\S]*?)```/)?.[1];
+  assert.ok(job, "no yaml block in the README's GitHub Action section");
+  const uses = job.match(/uses: (\S+\/\S+@v\d+\.\d+\.\d+)\n/)?.[1];
+  assert.ok(uses, "the example does not use the action at a release tag");
+  await using project = await tempProject();
+  const file = `${project.dir}/.github/workflows/readme.yml`;
+  await Deno.writeTextFile(
+    file,
+    `name: example\non: push\n${job.replace(`uses: ${uses}`, "uses: ./")}`,
+  );
+  const lint = await runCommand(ACTIONLINT, ["-no-color", file], {
+    cwd: project.dir,
+  });
+  assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+  assert.match(job, /password: \$\{\{ secrets\.COGNITO_PASSWORD \}\}/);
+});
