@@ -11,6 +11,7 @@ import {
   type OptionValues,
 } from "@commander-js/extra-typings";
 import denoJson from "../deno.json" with { type: "json" };
+import { parseSessionDuration } from "../lib/console.ts";
 import { addCompletionsCommand } from "./completions.ts";
 // Each command's module is imported in its action, so that a command loads
 // only what it uses (`credential-process` on a cache hit: the cache alone).
@@ -37,6 +38,14 @@ function parseHours(value: string): number {
     );
   }
   return hours;
+}
+
+function parseConsoleDuration(value: string): number {
+  try {
+    return parseSessionDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Adds the settings flags shared by several commands. */
@@ -150,8 +159,10 @@ export function buildAuthProgram(): Command {
       new Option(
         "--format <format>",
         "print the credentials as shell exports (env) or JSON instead of " +
-          "writing the AWS files",
-      ).choices(["env", "json"] as const),
+          "writing the AWS files; in a GitHub Actions step, export them to " +
+          "the job (github) or write the profile in RUNNER_TEMP " +
+          "(github-profile)",
+      ).choices(["env", "json", "github", "github-profile"] as const),
     )
     .option(
       "--force",
@@ -228,6 +239,51 @@ Example:
     .action(async (command, flags) => {
       const { execCommand } = await import("./exec.ts");
       await execCommand(command, flags);
+    });
+
+  program.command("console")
+    .description(
+      "Open the AWS Management Console signed in with a profile's " +
+        "credentials (or print the sign-in link)",
+    )
+    .option(
+      "--profile <name>",
+      "the profile whose credentials to use",
+      "default",
+    )
+    .option(
+      "--destination <page>",
+      "a service name (s3, ec2, ...) or a console URL to land on",
+    )
+    .option(
+      "--region <region>",
+      "the console's region (default: the profile's)",
+    )
+    .option(
+      "--print",
+      "print the sign-in link on stdout instead of opening a browser (it is " +
+        "a secret for 15 minutes)",
+    )
+    .option(
+      "--duration <length>",
+      "console session length: hours 1 to 12, or 15m to 12h (default: as " +
+        "long as the credentials)",
+      parseConsoleDuration,
+    )
+    .addHelpText(
+      "after",
+      `
+The browser is $BROWSER (run with the link as its one argument), else the
+platform's opener. The link is never printed without --print.
+
+Examples:
+  aws-cognito-auth console --profile dev
+  aws-cognito-auth console --destination s3 --duration 1h
+  aws-cognito-auth console --print > /dev/null   # check it works`,
+    )
+    .action(async (flags) => {
+      const { consoleCommand } = await import("./console.ts");
+      await consoleCommand(flags);
     });
 
   program.command("logout")

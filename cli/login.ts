@@ -27,6 +27,7 @@ import {
   terminalPrompter,
 } from "../lib/terminal.ts";
 import type { AuthFlow, MfaKind } from "../lib/user_pool.ts";
+import { deliverGithub, isGithubFormat, prepareGithubRun } from "./_github.ts";
 import { askMfaCode, askNewPassword } from "./_prompts.ts";
 import { out } from "./run.ts";
 
@@ -54,8 +55,11 @@ export interface LoginFlags extends Settings {
   flow?: CredentialFlow;
   /** `--role-arn`: the classic flow's role. */
   roleArn?: string;
-  /** `--format`: print instead of writing the AWS files. */
-  format?: "env" | "json";
+  /**
+   * `--format`: print instead of writing the AWS files, or hand the
+   * credentials to a GitHub Actions job (`github`, `github-profile`).
+   */
+  format?: "env" | "json" | "github" | "github-profile";
   /** `--force`: sign in even when the cached credentials are still good. */
   force?: boolean;
   /** `--refresh-window` in seconds. */
@@ -164,10 +168,16 @@ export async function loginCommand(
     "identityPoolId",
     "region",
   ]);
+  // On a runner: fail at once elsewhere, keep files in RUNNER_TEMP.
+  const github = isGithubFormat(flags.format)
+    ? await prepareGithubRun(flags.format, flags.profile, env)
+    : undefined;
+  if (github) env = github.env;
   const windowSeconds = refreshWindowSeconds(flags.refreshWindow, env);
   // A malformed COGNITO_PROXY_TIMEOUT_MS fails here, before signing in.
   proxyTimeoutFromEnv(env);
-  const writeFiles = flags.format === undefined;
+  const writeFiles = flags.format === undefined ||
+    flags.format === "github-profile";
   const now = () => new Date();
 
   let username = flags.username ?? env.COGNITO_USERNAME;
@@ -190,7 +200,16 @@ export async function loginCommand(
             describeExpiry(cached.credentials.expiration, now())
           }): not signing in again. Use --force to sign in anyway.`,
       );
-      if (flags.format) {
+      if (github) {
+        await deliverGithub(
+          github,
+          cached.credentials,
+          cached.region,
+          cached.identityId,
+          "the saved credentials",
+          describeExpiry(cached.credentials.expiration, now()),
+        );
+      } else if (flags.format === "env" || flags.format === "json") {
         printCredentials(flags.format, cached.credentials, cached.region);
       }
       return;
@@ -231,7 +250,19 @@ export async function loginCommand(
     "classic": "role credentials (classic flow)",
   }[result.source];
   const expires = describeExpiry(result.credentials.expiration, now());
-  if (flags.format) {
+  if (github) {
+    const { credentials, identityId } = result;
+    await deliverGithub(
+      github,
+      credentials,
+      settings.region,
+      identityId,
+      kind,
+      expires,
+    );
+    return;
+  }
+  if (flags.format === "env" || flags.format === "json") {
     printCredentials(flags.format, result.credentials, settings.region);
     out.info(`Printed ${kind} (expires ${expires}).`);
     return;

@@ -72,6 +72,17 @@ export const ExitCode = {
   /** No browser could be opened (only fatal where the address cannot be shown). */
   browserOpenFailed: 66,
   /**
+   * `console`: the credentials cannot be used for a console sign-in
+   * (long-term keys, expired), or AWS's federation endpoint refused them.
+   */
+  consoleSignIn: 55,
+
+  /**
+   * `login --format github`: not running on a GitHub Actions runner (its
+   * `GITHUB_ENV`, `GITHUB_OUTPUT` or `RUNNER_TEMP` is missing).
+   */
+  ciRunner: 57,
+  /**
    * `exec`: the command was found but could not be run (not executable,
    * permission denied), as a shell's 126.
    */

@@ -118,10 +118,11 @@ Deno.test("bash: commands, options, option values, arguments and `help` complete
       "setup-profile",
       "exec",
       "logout",
+      "console",
       "completions",
       "help",
     ]],
-    [["login", "--format", ""], ["env", "json"]],
+    [["login", "--format", ""], ["env", "json", "github", "github-profile"]],
     [["--debug", "st"], ["status"]],
     [["login", "--pro"], ["--profile"]],
     [["login", "-u", "alice", "--no-"], ["--no-lambda-proxy"]],
@@ -131,7 +132,7 @@ Deno.test("bash: commands, options, option values, arguments and `help` complete
     [["login", "--profile", "dev", "--dur"], ["--duration"]],
     [["login", "--de"], ["--debug"]],
     [["completions", ""], ["bash", "zsh", "fish"]],
-    [["help", "con"], ["configure"]],
+    [["help", "con"], ["configure", "console"]],
     [["status", "lo"], []],
   ];
   const replies = await bashComplete(

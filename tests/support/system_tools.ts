@@ -14,6 +14,7 @@ const TOOLS: Record<string, string> = {
   zsh: "zsh",
   fish: "fish",
   unzip: "unzip",
+  // A real browser for `console` ($BROWSER) and the browser sign-in.
   chromium: "chromium",
 };
 
