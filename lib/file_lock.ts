@@ -126,7 +126,7 @@ async function acquireLock(
     }
     const waited = Date.now() - started;
     if (waited >= timeoutMs) {
-      const seconds = Math.round(timeoutMs / 1000);
+      const seconds = timeoutMs / 1000;
       const holder = options.holder ?? `another program is updating ${target}`;
       throw new CredentialsFileError(
         `Timed out after ${seconds} s waiting for ${lockPath}: ${holder}. ` +
