@@ -7,6 +7,10 @@
 
 /** What to do about an error from writing into `folder`. */
 export function writeFailureHint(error: unknown, folder: string): string {
+  if ((error as Error)?.name === "FileBusyError") {
+    return "Close the program that has it open, or wait a moment, and try " +
+      "again.";
+  }
   const message = String((error as Error)?.message ?? "");
   if (
     /os error (28|27|122)\b|No space left|File too large|quota/i.test(message)

@@ -14,9 +14,15 @@
  *
  * @module
  */
+import { constants as fsConstants, promises as nodeFs } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeFailureHint } from "./_write_failure.ts";
-import { resolveLink, writeFileAtomic } from "./atomic_file.ts";
+import {
+  describeFileKind,
+  filePlatform,
+  resolveLink,
+  writeFileAtomic,
+} from "./atomic_file.ts";
 import { CredentialsFileError } from "./errors.ts";
 import { withFileLock } from "./file_lock.ts";
 
@@ -557,7 +563,108 @@ export function removeIniSection(text: string, section: string): string {
 }
 
 // ---------------------------------------------------------------------------
-// Reading through the SDK
+// Reading
+
+/** The error for a path that is not a regular file; it is never opened. */
+function notRegular(path: string, info: Deno.FileInfo): CredentialsFileError {
+  return new CredentialsFileError(
+    `Cannot read ${path}: it is ${describeFileKind(info)}, not a regular ` +
+      "file, and aws-cognito-auth reads and replaces only regular files. " +
+      "Move it away, or set AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE " +
+      "to regular files.",
+  );
+}
+
+/** The error for a file that exists but cannot be read. */
+function cannotRead(path: string, error: unknown): CredentialsFileError {
+  return new CredentialsFileError(
+    `Cannot read ${path}: ${(error as Error)?.message ?? error}. Check that ` +
+      "the file is readable by you.",
+    { cause: error },
+  );
+}
+
+/** O_NONBLOCK where there is one: opening a FIFO then never waits. */
+const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens an AWS file for reading, or returns undefined when it does not
+ * exist. Anything but a regular file (a FIFO, a device, a socket, a folder)
+ * is refused before it is opened: opening a FIFO for reading waits for a
+ * writer for ever. It is opened without blocking and checked again once
+ * open, so a FIFO put there in between cannot make us wait either.
+ */
+async function openAwsFile(
+  path: string,
+): Promise<nodeFs.FileHandle | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw cannotRead(path, error);
+  }
+  if (!info.isFile) throw notRegular(path, info);
+  let handle: nodeFs.FileHandle;
+  try {
+    handle = await nodeFs.open(path, OPEN_FLAGS);
+  } catch (error) {
+    if ((error as { code?: string })?.code === "ENOENT") return undefined;
+    throw cannotRead(path, error);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) {
+      throw notRegular(path, await Deno.stat(path));
+    }
+  } catch (error) {
+    await handle.close();
+    if (error instanceof CredentialsFileError) throw error;
+    throw cannotRead(path, error);
+  }
+  return handle;
+}
+
+/**
+ * The bytes of an AWS credentials or config file, or undefined when it does
+ * not exist. Never opens anything but a regular file, so a FIFO in its place
+ * cannot make a command wait for ever.
+ *
+ * Throws {@linkcode CredentialsFileError} (exit 10) naming the path when it
+ * is not a regular file (a FIFO, a device, a socket, a folder) or cannot be
+ * read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readAwsFile } from "./aws_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await readAwsFile(`${dir}/credentials`), undefined);
+ * await assert.rejects(readAwsFile(dir), /it is a folder, not a regular file/);
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function readAwsFile(
+  path: string,
+): Promise<Uint8Array | undefined> {
+  const handle = await openAwsFile(path);
+  if (!handle) return undefined;
+  try {
+    return await handle.readFile();
+  } catch (error) {
+    throw cannotRead(path, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Throws when `path` exists but is not a regular file; other errors are
+ * left to whoever reads it.
+ */
+async function refuseNonRegular(path: string): Promise<void> {
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (info && !info.isFile) throw notRegular(path, info);
+}
 
 /**
  * Reads a profile's keys and values with the AWS SDK's own parser
@@ -567,7 +674,8 @@ export function removeIniSection(text: string, section: string): string {
  * Nested keys (e.g. `s3 =` blocks) come back as `s3.addressing_style`.
  *
  * Returns `undefined` if the file or the profile does not exist. Throws
- * {@linkcode CredentialsFileError} if the file exists but cannot be read.
+ * {@linkcode CredentialsFileError} if the file exists but cannot be read,
+ * or when either file is not a regular file (see {@linkcode readAwsFile}).
  */
 export async function readProfile(
   kind: AwsFileKind,
@@ -577,18 +685,14 @@ export async function readProfile(
   const filepath = credentialsFilePath(env);
   const configFilepath = configFilePath(env);
   const path = kind === "credentials" ? filepath : configFilepath;
-  try {
-    // The SDK turns every read error into "no profiles"; tell a missing file
-    // from one we may not read.
-    (await Deno.open(path, { read: true })).close();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new CredentialsFileError(
-      `Cannot read ${path}: ${(error as Error).message}. Check that the ` +
-        "file is readable by you.",
-      { cause: error },
-    );
-  }
+  const other = kind === "credentials" ? configFilepath : filepath;
+  // The SDK turns every read error into "no profiles"; tell a missing file
+  // from one we may not read. It reads both files, and would wait for ever
+  // on a FIFO: refuse one in either place first.
+  const handle = await openAwsFile(path);
+  if (!handle) return undefined;
+  await handle.close();
+  await refuseNonRegular(other);
   // Loaded here, not at the top: writing and the commands that only write
   // (status aside) should not pay for the SDK's parser and its @smithy/core.
   const { loadSharedConfigFiles } = await import(
@@ -622,11 +726,6 @@ export interface UpdateProfileOptions {
    * left in it after the edit: what `logout` wants.
    */
   dropEmptySection?: boolean;
-  /**
-   * Hears a one-line message when a stale lock (its process died, or it is
-   * older than 30 s) was taken over, so the CLI can say so.
-   */
-  onStaleLock?: (message: string) => void;
 }
 
 /**
@@ -652,13 +751,15 @@ export function sectionHasKeys(text: string, section: string): boolean {
  * {@linkcode editIniText} describes (set keys, remove others, keep every
  * other byte).
  *
- * Under an exclusive lock file `<file>.lock` it reads the file, edits the
- * text, writes `.<name>.<random>.tmp` in the same folder (mode 0600), fsyncs
- * it and renames it over the file; a reader sees the old file or the new one,
- * never half of one. Creates the folder (0700) and file (0600) when missing;
- * an existing file keeps its mode narrowed to at most 0600. A symlink stays a
- * symlink: its target is replaced. A lock older than 30 s or held by a dead
- * process is taken over; waiting more than about 10 s for it fails.
+ * Under the kernel's exclusive lock on `<file>.lock` (see `withFileLock`) it
+ * reads the file, edits the text, writes `.<name>.<random>.tmp` in the same
+ * folder (mode 0600), fsyncs it and renames it over the file; a reader sees
+ * the old file or the new one, never half of one. Creates the folder (0700)
+ * and file (0600) when missing; an existing file keeps its mode narrowed to
+ * at most 0600 (modes mean nothing on Windows). A symlink stays a symlink:
+ * its target is replaced. A FIFO, device or folder in the file's place is
+ * refused, never opened. Waiting more than about 10 s for another writer
+ * fails; a writer that died left no lock.
  *
  * With `options.dropEmptySection`, a section left without keys is removed.
  *
@@ -698,14 +799,8 @@ export async function updateProfileFile(
     const dir = dirname(target);
     await Deno.mkdir(dir, { recursive: true, mode: DIR_MODE });
     await withFileLock(target, async () => {
-      let before: Uint8Array | undefined;
-      let info: Deno.FileInfo | undefined;
-      try {
-        before = await Deno.readFile(target);
-        info = await Deno.stat(target);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
+      const before = await readAwsFile(target);
+      const info = before ? await Deno.stat(target) : undefined;
       let text: string;
       try {
         text = before
@@ -727,11 +822,13 @@ export async function updateProfileFile(
       const mode = oldMode === null
         ? FILE_MODE
         : (oldMode & FILE_MODE) || FILE_MODE;
-      if (before && after === text && ((oldMode ?? 0) & 0o7777) === mode) {
+      const modeKept = !filePlatform().modes ||
+        ((oldMode ?? 0) & 0o7777) === mode;
+      if (before && after === text && modeKept) {
         return; // nothing to change
       }
       await writeFileAtomic(target, after, { mode: FILE_MODE });
-    }, { onStaleLock: options.onStaleLock });
+    });
   } catch (error) {
     if (error instanceof CredentialsFileError) {
       const message = `Cannot update ${path}. ${error.message}`;

@@ -12,6 +12,7 @@ import {
   configFilePath as awsConfigFilePath,
   credentialsFilePath,
   editIniText,
+  readAwsFile,
   readProfile,
   sectionName,
   updateProfileFile,
@@ -355,24 +356,20 @@ export async function credentialsFromIdToken(
 /**
  * Writes credentials into the shared credentials file under `profile`, and
  * the region into the shared config file. Every other byte of both files is
- * kept. A stale lock that had to be taken over is told to `reporter.warn`.
+ * kept.
  */
 export async function writeProfile(
   profile: string,
   credentials: TemporaryCredentials,
   region: string,
   env: Record<string, string | undefined>,
-  reporter: Reporter = silentReporter,
 ): Promise<{ credentialsFile: string; configFile: string }> {
   const credentialsFile = credentialsFilePath(env);
   const configFile = awsConfigFilePath(env);
-  const options = { onStaleLock: (message: string) => reporter.warn(message) };
   await updateProfileFile(
     credentialsFile,
     sectionName("credentials", profile),
     credentialsFileEntries(credentials),
-    [],
-    options,
   );
   await updateProfileFile(
     configFile,
@@ -380,8 +377,6 @@ export async function writeProfile(
     {
       region,
     },
-    [],
-    options,
   );
   return { credentialsFile, configFile };
 }
@@ -392,16 +387,9 @@ export async function writeProfile(
  * The real write checks again under its lock.
  */
 async function checkEditable(path: string, section: string): Promise<void> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw new CredentialsFileError(
-      `Cannot read ${path}: ${(error as Error).message}.`,
-      { cause: error },
-    );
-  }
+  // Never opens a FIFO or other non-regular file: that would wait for ever.
+  const bytes = await readAwsFile(path);
+  if (!bytes) return;
   try {
     const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
       .decode(bytes);
@@ -535,7 +523,6 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
       obtained.credentials,
       options.settings.region,
       env,
-      report,
     )
     : {};
   let sessionFile: string | undefined;

@@ -120,7 +120,6 @@ export async function sessionCredentials(
     }, {
       holder: `another aws-cognito-auth is refreshing the sign-in of ` +
         `profile ${profile}`,
-      onStaleLock: (message) => report.warn(message),
       onNoLock: (error) =>
         report.warn(
           `Refreshing the sign-in of profile ${profile} without its lock: ` +

@@ -4,14 +4,17 @@ import {
   configFilePath,
   credentialsFilePath,
   editIniText,
+  readAwsFile,
   readProfile,
   removeIniSection,
   sectionName,
   updateProfileFile,
 } from "../lib/aws_files.ts";
 import { CredentialsFileError } from "../lib/errors.ts";
+import { lockIsHeld, spawnLockHolder } from "./support/reliability.ts";
 
 const LIB_URL = new URL("../lib/aws_files.ts", import.meta.url).href;
+const FILE_LOCK_URL = new URL("../lib/file_lock.ts", import.meta.url).href;
 const DENO_JSON = fileURLToPath(new URL("../deno.json", import.meta.url));
 const AWS_CLI = fileURLToPath(
   new URL("../.cache/venv/bin/aws", import.meta.url),
@@ -50,16 +53,6 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 
 function mode(info: Deno.FileInfo): number {
   return (info.mode ?? 0) & 0o777;
-}
-
-async function deadPid(): Promise<number> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", ""],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await child.status;
-  return child.pid;
 }
 
 Deno.test("editIniText keeps other profiles, comments, blank lines and key order byte-for-byte", () => {
@@ -475,73 +468,98 @@ for (let round = 0; round < 5; round++) {
   });
 });
 
-Deno.test("updateProfileFile takes over a stale lock whose process is dead", async () => {
+Deno.test("updateProfileFile goes on at once past lock files left behind, whatever they hold (round 1's stuck case: a live pid and a time in the future), and removes them", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/credentials`;
-    await Deno.writeTextFile(
-      `${path}.lock`,
-      JSON.stringify({
-        pid: await deadPid(),
-        host: Deno.hostname(),
-        time: Date.now(),
-        nonce: "x",
-      }),
-    );
-    const started = Date.now();
-    await updateProfileFile(path, "p", { k: "v" });
-    assert.ok(Date.now() - started < 5000);
-    assert.equal(await Deno.readTextFile(path), "[p]\nk = v\n");
-    await assert.rejects(Deno.stat(`${path}.lock`), Deno.errors.NotFound);
-  });
-});
-
-Deno.test("updateProfileFile takes over a lock older than 30 seconds even if its process lives", async () => {
-  await withTempDir(async (dir) => {
-    const path = `${dir}/credentials`;
-    await Deno.writeTextFile(
-      `${path}.lock`,
+    const leftovers = [
+      "",
       JSON.stringify({
         pid: Deno.pid,
         host: Deno.hostname(),
-        time: Date.now() - 60_000,
+        time: Date.now() + 365 * 86_400_000,
         nonce: "x",
       }),
-    );
-    await updateProfileFile(path, "p", { k: "v" });
-    assert.equal(await Deno.readTextFile(path), "[p]\nk = v\n");
-    // An unreadable (e.g. empty) lock file is judged by its age.
-    await Deno.writeTextFile(`${path}.lock`, "");
-    const old = new Date(Date.now() - 60_000);
-    await Deno.utime(`${path}.lock`, old, old);
-    await updateProfileFile(path, "p", { k: "w" });
-    assert.equal(await Deno.readTextFile(path), "[p]\nk = w\n");
-    await assert.rejects(Deno.stat(`${path}.lock`), Deno.errors.NotFound);
+    ];
+    for (const [i, content] of leftovers.entries()) {
+      await Deno.writeTextFile(`${path}.lock`, content);
+      const started = Date.now();
+      await updateProfileFile(path, "p", { k: `v${i}` });
+      assert.ok(Date.now() - started < 2_000);
+      assert.equal(await Deno.readTextFile(path), `[p]\nk = v${i}\n`);
+      await assert.rejects(Deno.stat(`${path}.lock`), Deno.errors.NotFound);
+    }
   });
 });
 
-Deno.test("updateProfileFile gives up with CredentialsFileError after about 10 s when a live process holds the lock, leaving the file unchanged", async () => {
+Deno.test("updateProfileFile gives up with CredentialsFileError after about 10 s while another process holds the lock, leaving the file and the lock file unchanged", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/credentials`;
     await Deno.writeTextFile(path, "[p]\nk = v\n");
-    const lock = JSON.stringify({
-      pid: Deno.pid,
-      host: Deno.hostname(),
-      time: Date.now(),
-      nonce: "held",
-    });
-    await Deno.writeTextFile(`${path}.lock`, lock);
-    const started = Date.now();
-    await assert.rejects(
-      updateProfileFile(path, "p", { k: "new" }),
-      (error: unknown) =>
-        error instanceof CredentialsFileError &&
-        error.message.includes(`${path}.lock`),
+    const holder = await spawnLockHolder(
+      `import { withFileLock } from ${JSON.stringify(FILE_LOCK_URL)};
+await withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, 60_000)));
+`,
+      path,
+      "holder",
     );
-    const waited = Date.now() - started;
-    assert.ok(waited >= 9_000 && waited < 15_000, `waited ${waited} ms`);
-    assert.equal(await Deno.readTextFile(path), "[p]\nk = v\n");
-    // Someone else's lock is not removed.
-    assert.equal(await Deno.readTextFile(`${path}.lock`), lock);
+    try {
+      const started = Date.now();
+      await assert.rejects(
+        updateProfileFile(path, "p", { k: "new" }),
+        (error: unknown) =>
+          error instanceof CredentialsFileError &&
+          error.message.includes(
+            `Timed out after 10 s waiting for ${path}.lock`,
+          ),
+      );
+      const waited = Date.now() - started;
+      assert.ok(waited >= 9_000 && waited < 15_000, `waited ${waited} ms`);
+      assert.equal(await Deno.readTextFile(path), "[p]\nk = v\n");
+      // Someone else's lock is not removed.
+      assert.ok(await lockIsHeld(`${path}.lock`));
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.status;
+    }
+  });
+});
+
+Deno.test("a FIFO, a folder or a device in place of the credentials or config file: updateProfileFile and readProfile refuse it at once with CredentialsFileError, never open it, and leave it as it was", async () => {
+  await withTempDir(async (dir) => {
+    const fifo = `${dir}/fifo`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success, "mkfifo");
+    await Deno.mkdir(`${dir}/folder`);
+    const regular = `${dir}/regular`;
+    await Deno.writeTextFile(regular, "[p]\nk = v\n");
+    const cases: [string, string, RegExp][] = [
+      [fifo, "fifo", /it is a named pipe \(FIFO\), not a regular file/],
+      [`${dir}/folder`, "folder", /it is a folder, not a regular file/],
+      ["/dev/zero", "device", /it is a device, not a regular file/],
+    ];
+    for (const [path, name, problem] of cases) {
+      const refused = (error: unknown) =>
+        error instanceof CredentialsFileError && problem.test(error.message) &&
+        error.message.includes(path);
+      await assert.rejects(updateProfileFile(path, "p", { k: "v" }), refused);
+      await assert.rejects(readAwsFile(path), refused, name);
+      // As either file: the SDK reads both, and would wait on a FIFO.
+      for (
+        const env of [
+          { AWS_SHARED_CREDENTIALS_FILE: path, AWS_CONFIG_FILE: regular },
+          { AWS_SHARED_CREDENTIALS_FILE: regular, AWS_CONFIG_FILE: path },
+        ]
+      ) {
+        for (const kind of ["credentials", "config"] as const) {
+          await assert.rejects(readProfile(kind, "p", env), refused, name);
+        }
+      }
+    }
+    const info = await Deno.lstat(fifo);
+    assert.ok(info.isFifo, "the FIFO is still a FIFO");
+    await assert.rejects(Deno.stat(`${fifo}.lock`), Deno.errors.NotFound);
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(left, ["fifo", "folder", "regular"]);
   });
 });
 

@@ -24,6 +24,7 @@ import { startMoto } from "./support/moto.ts";
 import { type Relay, startRelay } from "./support/relay.ts";
 import {
   assertNoStackTrace,
+  HAND_WRITTEN_CONFIG,
   HAND_WRITTEN_CREDENTIALS,
   LOGIN_KEYS,
   sdkConfigProfiles,
@@ -32,6 +33,7 @@ import {
   treeChanges,
 } from "./support/reliability.ts";
 import { runIsolated, unsharePrefix } from "./support/sandbox.ts";
+import { runCommand } from "./support/tools.ts";
 
 const moto = await startMoto();
 globalThis.addEventListener("unload", () => void moto.stop());
@@ -661,6 +663,153 @@ Deno.test("credentials and config files with CRLF, a byte order mark, duplicate 
       },
     },
   ], 3);
+});
+
+/** Makes a FIFO at `path`. */
+async function mkfifo(path: string): Promise<void> {
+  const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.ok(made.success, `mkfifo ${path}`);
+}
+
+Deno.test("a FIFO (or a link to one, or a device) at the credentials or config path: login and logout exit 10 at once (status reports it) without opening it, naming the path, send nothing, and leave every file as it was", async (t) => {
+  const aws = (home: TempHome) => `${home.dir}/.aws`;
+  const cases: {
+    name: string;
+    args?: string[];
+    place: (home: TempHome) => Promise<Record<string, string>>;
+    path: RegExp;
+    kind: RegExp;
+    /** `status` reports what it cannot read, and exits 0. */
+    report?: boolean;
+  }[] = [
+    {
+      name: "login, a FIFO as the credentials file",
+      place: async (home) => {
+        await mkfifo(home.credentialsFile);
+        await Deno.writeTextFile(home.configFile, HAND_WRITTEN_CONFIG);
+        return {};
+      },
+      path: /\.aws\/credentials/,
+      kind: /a named pipe \(FIFO\)/,
+    },
+    {
+      name: "login, a FIFO as the config file",
+      place: async (home) => {
+        await Deno.writeTextFile(
+          home.credentialsFile,
+          HAND_WRITTEN_CREDENTIALS,
+        );
+        await mkfifo(home.configFile);
+        return {};
+      },
+      path: /\.aws\/config/,
+      kind: /a named pipe \(FIFO\)/,
+    },
+    {
+      name: "login, the credentials file a symlink to a FIFO",
+      place: async (home) => {
+        await mkfifo(`${aws(home)}/pipe`);
+        await Deno.symlink(`${aws(home)}/pipe`, home.credentialsFile);
+        return {};
+      },
+      path: /\.aws\/credentials/,
+      kind: /a named pipe \(FIFO\)/,
+    },
+    {
+      name: "login, AWS_SHARED_CREDENTIALS_FILE=/dev/zero (a device)",
+      place: () =>
+        Promise.resolve({ AWS_SHARED_CREDENTIALS_FILE: "/dev/zero" }),
+      path: /\/dev\/zero/,
+      kind: /a device/,
+    },
+    {
+      name: "status, a FIFO as the credentials file",
+      args: ["status", "--profile", "hostile"],
+      place: async (home) => {
+        await mkfifo(home.credentialsFile);
+        return {};
+      },
+      path: /\.aws\/credentials/,
+      kind: /a named pipe \(FIFO\)/,
+      report: true,
+    },
+    {
+      name: "logout, a FIFO as the config file",
+      args: ["logout", "--profile", "hostile"],
+      place: async (home) => {
+        await Deno.writeTextFile(
+          home.credentialsFile,
+          HAND_WRITTEN_CREDENTIALS,
+        );
+        await mkfifo(home.configFile);
+        return {};
+      },
+      path: /\.aws\/config/,
+      kind: /a named pipe \(FIFO\)/,
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, async () => {
+      const home = await makeTempHome();
+      const relay: Relay = startRelay(moto.endpoint);
+      try {
+        await Deno.mkdir(aws(home), { mode: 0o700 });
+        const extraEnv = await c.place(home);
+        const before = await snapshotTree(home.dir);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const started = Date.now();
+        const run = await runCommand(
+          Deno.execPath(),
+          [
+            "run",
+            "-A",
+            "--quiet",
+            AUTH_TS,
+            ...(c.args ?? [...LOGIN, "--profile", "hostile"]),
+          ],
+          {
+            env: {
+              DENO_DIR,
+              ...home.env,
+              ...moto.env,
+              ...stack.env,
+              COGNITO_PASSWORD: stack.password,
+              AWS_ENDPOINT_URL: relay.endpoint,
+              ...extraEnv,
+            },
+            // A hang is the bug: give up on it instead of hanging the suite.
+            onSpawn: (child) =>
+              timer = setTimeout(() => child.kill("SIGKILL"), 30_000),
+          },
+        );
+        clearTimeout(timer);
+        const took = Date.now() - started;
+        assert.ok(took < 30_000, `hung for ${took} ms`);
+        if (c.report) {
+          assert.equal(run.code, 0, run.stderr);
+          assert.match(run.stdout, /Profile hostile: cannot tell: Cannot read/);
+        } else {
+          assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
+          assert.match(run.stderr, /^Error: /m);
+          assert.equal(run.stdout, "");
+        }
+        const said = c.report ? run.stdout : run.stderr;
+        assert.match(said, c.path);
+        assert.match(said, c.kind);
+        assert.match(said, /not a regular file/);
+        assertNoStackTrace(run);
+        assert.deepEqual(relay.targets(), [], "a request was sent");
+        assert.deepEqual(
+          treeChanges(before, await snapshotTree(home.dir)),
+          [],
+          "a file changed",
+        );
+      } finally {
+        await relay.stop();
+        await home.cleanup();
+      }
+    });
+  }
 });
 
 Deno.test({

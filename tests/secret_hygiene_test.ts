@@ -31,6 +31,7 @@ import { createCognitoStack } from "./support/fixtures.ts";
 import { startProxyStack } from "./support/proxy_stack.ts";
 import { startMoto } from "./support/moto.ts";
 import { awsError, forwardAll, startRelay } from "./support/relay.ts";
+import { lockIsHeld } from "./support/reliability.ts";
 import { runCommand, type RunResult } from "./support/tools.ts";
 
 const moto = await startMoto();
@@ -437,13 +438,11 @@ Deno.test("the lock file is mode 0600 while it is held, under umask 000", async 
   const dir = await Deno.makeTempDir({ prefix: "held-lock-" });
   const target = `${dir}/aws/credentials`;
   await Deno.mkdir(`${dir}/aws`);
-  const fifo = await new Deno.Command("mkfifo", { args: [target] }).output();
-  assert.ok(fifo.success);
-  const module = fileURLToPath(new URL("../lib/aws_files.ts", import.meta.url));
-  const script = `import { updateProfileFile } from ${
+  const module = fileURLToPath(new URL("../lib/file_lock.ts", import.meta.url));
+  // The real lock, as updateProfileFile takes it, kept until killed.
+  const script = `import { withFileLock } from ${
     JSON.stringify(module)
-  };\nawait updateProfileFile(Deno.args[0], "held", { k: "v" });\n`;
-  // The writer takes the lock, then blocks reading the FIFO.
+  };\nawait withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, 3_600_000)));\n`;
   const writer = new Deno.Command("sh", {
     args: [
       "-c",
@@ -460,15 +459,13 @@ Deno.test("the lock file is mode 0600 while it is held, under umask 000", async 
     stderr: "null",
   }).spawn();
   try {
-    let mode: number | undefined;
-    for (let i = 0; i < 400 && mode === undefined; i++) {
-      mode = await Deno.stat(`${target}.lock`).then(
-        (info) => info.mode! & 0o777,
-        () => undefined,
-      );
-      if (mode === undefined) await new Promise((r) => setTimeout(r, 25));
+    let held = false;
+    for (let i = 0; i < 400 && !held; i++) {
+      held = await lockIsHeld(`${target}.lock`);
+      if (!held) await new Promise((r) => setTimeout(r, 25));
     }
-    assert.equal(mode, 0o600);
+    assert.ok(held, "the writer never took the lock");
+    assert.equal((await Deno.stat(`${target}.lock`)).mode! & 0o777, 0o600);
   } finally {
     writer.kill("SIGKILL");
     await writer.status;

@@ -101,7 +101,10 @@ export const LOGIN_KEYS = [
 export interface TreeEntry {
   /** Permission bits (`mode & 0o7777`). */
   mode: number;
-  /** "dir", "symlink" or the file's bytes as hex of its SHA-256 plus size. */
+  /**
+   * "dir", "-> target" for a symlink, "special <inode>" for a FIFO or device,
+   * or the file's size and the hex of its SHA-256.
+   */
   content: string;
 }
 
@@ -128,6 +131,9 @@ export async function snapshotTree(
         await walk(path, `${name}/`);
       } else if (info.isSymlink) {
         entries.set(name, { mode, content: `-> ${await Deno.readLink(path)}` });
+      } else if (!info.isFile) {
+        // A FIFO or device: never opened (a FIFO would wait for a writer).
+        entries.set(name, { mode, content: `special ${info.ino}` });
       } else {
         const bytes = await Deno.readFile(path);
         const digest = new Uint8Array(
@@ -215,9 +221,30 @@ export function deadEndpoint(): string {
 }
 
 /**
+ * Whether some process holds the kernel lock of `lockPath` (as
+ * `lib/file_lock.ts` takes it): tries to take it without waiting, and lets
+ * go at once if that worked. A missing lock file is not held.
+ */
+export async function lockIsHeld(lockPath: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(lockPath, { read: true, write: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  try {
+    return !await file.tryLock(true);
+  } finally {
+    file.close();
+  }
+}
+
+/**
  * Runs `script` with `deno eval`, its one argument `path`, and resolves once
- * it has taken the lock of `path` (the lock file exists); if it has not
- * within 20 s, kills it and throws `the <who> never took the lock`.
+ * it holds the lock of `path` ({@linkcode lockIsHeld} of `<path>.lock`); if
+ * it does not within 20 s, kills it and throws `the <who> never took the
+ * lock`.
  */
 export async function spawnLockHolder(
   script: string,
@@ -232,16 +259,7 @@ export async function spawnLockHolder(
     stdout: "null",
     stderr: "null",
   }).spawn();
-  // The lock file exists a moment before its owner record is written: wait
-  // for the record, or a reader could see an empty lock.
-  const owned = async () => {
-    try {
-      return (await Deno.readTextFile(`${path}.lock`)).trim().length > 0;
-    } catch {
-      return false;
-    }
-  };
-  if (!await waitFor(owned, 20_000, 20)) {
+  if (!await waitFor(() => lockIsHeld(`${path}.lock`), 20_000, 20)) {
     child.kill("SIGKILL");
     await child.status;
     throw new Error(`the ${who} never took the lock`);
