@@ -14,7 +14,7 @@ import {
   validateSettings,
 } from "../lib/config.ts";
 import { InputRequiredError } from "../lib/errors.ts";
-import { type Prompter, terminalPrompter } from "../lib/terminal.ts";
+import { type Prompter, terminalPrompter } from "./terminal.ts";
 import { out } from "./run.ts";
 
 /** The settings flags, as commander gives them. */

@@ -21,11 +21,7 @@ import {
   type CredentialFlow,
   refreshWindowSeconds,
 } from "../lib/session_cache.ts";
-import {
-  type Prompter,
-  readAllStdin,
-  terminalPrompter,
-} from "../lib/terminal.ts";
+import { type Prompter, readAllStdin, terminalPrompter } from "./terminal.ts";
 import type { AuthFlow, MfaKind } from "../lib/user_pool.ts";
 import { askMfaCode, askNewPassword } from "./_prompts.ts";
 import { out } from "./run.ts";
