@@ -1,14 +1,23 @@
 /**
  * Where the tool's settings come from and whether they are valid.
  *
+ * {@linkcode SETTINGS} is the one table of settings: each row names the
+ * setting's flag, environment variable, config file key, how `status` shows
+ * it, the question `configure` asks and what a valid value looks like. The
+ * flags of `aws-cognito-auth`, `status`, `configure` and the shell
+ * completions are all built from it, so adding a setting is adding a row.
+ *
  * Settings are read from command-line flags, then the environment, then the
  * JSON config file (`~/.cognito-cli-config.json`, or the path in
- * `COGNITO_CLI_CONFIG`); the first non-empty value wins. The region falls back
- * to the prefix of the user pool id. {@linkcode validateSettings} checks the
+ * `COGNITO_CLI_CONFIG`), then the admin config file
+ * (`~/.cognito-admin-config.json`, or `COGNITO_ADMIN_CONFIG`, for the few
+ * settings it holds); the first non-empty value wins. The region falls back to
+ * the prefix of the user pool id. {@linkcode validateSettings} checks the
  * result against the patterns of the AWS API reference.
  *
  * Nothing here prints, exits or prompts: failures are thrown as
- * {@linkcode ConfigError}.
+ * {@linkcode ConfigError}, and warnings are returned in
+ * {@linkcode ResolvedSettings.warnings}.
  *
  * @module
  */
@@ -16,45 +25,338 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic_file.ts";
 import { ConfigError } from "./errors.ts";
+import { homeDir, homeVariable } from "./home.ts";
+import { findJsonSyntaxError } from "./json_error.ts";
 
-/** The tool's own settings. */
-export interface Settings {
-  /** The Cognito user pool id, e.g. `us-east-1_AbC123xyz`. */
-  userPoolId?: string;
-  /** The user pool's app client id. */
-  clientId?: string;
-  /** The Cognito identity pool id, e.g. `us-east-1:a988108b-…`. */
-  identityPoolId?: string;
-  /** The AWS region of the pools, e.g. `us-east-1`. */
-  region?: string;
+export { findJsonSyntaxError };
+
+/** The default name of the credential proxy Lambda function. */
+export const DEFAULT_LAMBDA_FUNCTION_NAME = "cognito-credential-proxy";
+
+/** The default loopback port browser sign-in listens on (`callback_port`). */
+export const DEFAULT_CALLBACK_PORT = 47291;
+
+/** What an IAM role ARN looks like (the AWS API reference's pattern). */
+export const ROLE_ARN_PATTERN =
+  /^arn:[\w+=\/,.@-]+:iam::\d{12}:role\/[\w+=\/,.@-]+$/;
+
+/** The command that writes the config file, for hints in error messages. */
+const CONFIGURE_COMMAND = "`aws-cognito-auth configure`";
+
+/** The command that writes the admin config file, for hints. */
+const ADMIN_CONFIGURE_COMMAND = "`aws-cognito-admin configure`";
+
+/** How `status` shows a value. */
+export type Display = "masked" | "plain" | "secret";
+
+/** One row of {@linkcode SETTINGS}. */
+export interface SettingSpec {
+  /** How the setting is named in messages. */
+  readonly label: string;
+  /** Its command-line flag, named in messages. */
+  readonly flag: string;
   /**
-   * The credential proxy function (name, partial ARN or ARN); defaults to
-   * `cognito-credential-proxy` (applied by {@linkcode resolveSettings} with
-   * source `"default"`).
+   * The flag as `aws-cognito-auth` declares it: its value's name and help.
+   * `shared` flags go on `configure`, `status` and `login`; others are added
+   * by the command that uses them.
    */
-  lambdaFunctionName?: string;
+  readonly option?: {
+    readonly value: string;
+    readonly help: string;
+    readonly shared: boolean;
+  };
+  /** Its environment variables, first one wins. */
+  readonly env: readonly string[];
+  /** Its key in the config file. */
+  readonly fileKey: string;
   /**
-   * The app client's secret, for clients that have one (`client_secret` in
-   * the file, `COGNITO_CLIENT_SECRET`; no flag, so it stays out of shell
-   * history). Never shown in messages.
+   * Keys of the original tool that hold the same setting in another form, and
+   * how to read them (used when `fileKey` is absent).
    */
-  clientSecret?: string;
-  /** The role `login --flow classic` assumes (`classic_role_arn`). */
-  classicRoleArn?: string;
-  /**
-   * The Identity Pool's authenticated role, by name, that
-   * `aws-cognito-admin` acts on (`auth_role_name` in the file, saved by
-   * `aws-cognito-admin setup-identity-pool`; `aws-cognito-auth` does not use
-   * it).
-   */
-  authRoleName?: string;
+  readonly fileAliases?: readonly {
+    readonly key: string;
+    readonly read: (value: string) => string;
+  }[];
+  /** Whether a whole JSON number is accepted in the file (ports). */
+  readonly fileNumber?: boolean;
+  /** Its place in the admin config file, when it has one. */
+  readonly adminKey?: readonly string[];
+  /** The value used when nothing sets it (source `"default"`). */
+  readonly default?: string;
+  /** The AWS API reference pattern it must match. */
+  readonly pattern: RegExp;
+  /** Its maximum length in the AWS API reference. */
+  readonly maxLength: number;
+  /** A further check; returns what is wrong, or `undefined`. */
+  readonly check?: (value: string) => string | undefined;
+  /** What a valid value looks like, for error messages. */
+  readonly expected: string;
+  /** How `status` shows it. */
+  readonly display: Display;
+  /** A secret: never shown in messages. */
+  readonly secret?: boolean;
+  /** The question `configure` asks for it; not asked when absent. */
+  readonly question?: string;
+  /** The command that saves it to the file, for hints (default `configure`). */
+  readonly savedBy?: string;
 }
 
-/** The name of one setting. */
-export type SettingName = keyof Settings;
+/** Hosts for which a Managed Login domain may use plain http. */
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** The origin of a URL, or the text unchanged when it is not a URL. */
+function originOf(value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return value;
+  }
+}
+
+/** What is wrong with a Managed Login domain, or `undefined`. */
+function managedLoginDomainFault(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname)) {
+    return "uses http for a host that is not loopback (127.0.0.1, localhost or ::1)";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return "is not an https URL";
+  }
+  if (
+    url.username || url.password || url.search || url.hash ||
+    url.pathname !== "/" || /[?#]$/.test(value)
+  ) {
+    return "is not an origin (it has a path, query, fragment or user name)";
+  }
+  return undefined;
+}
+
+/** What is wrong with a port number, or `undefined`. */
+function portFault(value: string): string | undefined {
+  const port = Number(value);
+  return port >= 1 && port <= 65535 ? undefined : "is not a port number";
+}
+
+/**
+ * The name of one setting: a key of {@linkcode SETTINGS} (the compiler keeps
+ * the two in step).
+ */
+export type SettingName =
+  | "userPoolId"
+  | "clientId"
+  | "identityPoolId"
+  | "region"
+  | "lambdaFunctionName"
+  | "clientSecret"
+  | "classicRoleArn"
+  | "authRoleName"
+  | "managedLoginDomain"
+  | "callbackPort";
+
+/**
+ * The settings whose flag `configure`, `status` and `login` share: those
+ * whose row has `option.shared` (a test keeps the two in step).
+ */
+export type SharedFlagName = Exclude<
+  SettingName,
+  "clientSecret" | "classicRoleArn" | "authRoleName"
+>;
+
+/**
+ * Every setting, in the order they are checked, listed and written. The
+ * key of each row is the setting's name in {@linkcode Settings}, and also the
+ * name commander gives its flag's value (`--user-pool-id` is `userPoolId`).
+ */
+export const SETTINGS: Readonly<Record<SettingName, SettingSpec>> = {
+  userPoolId: {
+    label: "user pool id",
+    flag: "--user-pool-id",
+    option: {
+      value: "<id>",
+      help: "Cognito User Pool id (us-east-1_xxxx)",
+      shared: true,
+    },
+    env: ["COGNITO_USER_POOL_ID"],
+    fileKey: "user_pool_id",
+    pattern: /^[\w-]+_[0-9a-zA-Z]+$/,
+    maxLength: 55,
+    expected:
+      "<region>_<letters and digits>, at most 55 characters, e.g. us-east-1_AbC123xyz",
+    display: "masked",
+    question: "Cognito User Pool id",
+  },
+  clientId: {
+    label: "client id",
+    flag: "--client-id",
+    option: { value: "<id>", help: "User Pool app client id", shared: true },
+    env: ["COGNITO_CLIENT_ID"],
+    fileKey: "client_id",
+    pattern: /^[\w+]+$/,
+    maxLength: 128,
+    expected:
+      'letters, digits, "_" or "+", at most 128 characters, e.g. 1example23456789abcdefghij',
+    display: "masked",
+    question: "User Pool app client id",
+  },
+  identityPoolId: {
+    label: "identity pool id",
+    flag: "--identity-pool-id",
+    option: {
+      value: "<id>",
+      help: "Cognito Identity Pool id (us-east-1:xxxxxxxx-...)",
+      shared: true,
+    },
+    env: ["COGNITO_IDENTITY_POOL_ID"],
+    fileKey: "identity_pool_id",
+    pattern: /^[\w-]+:[0-9a-f-]+$/,
+    maxLength: 55,
+    expected:
+      "<region>:<lowercase hex id>, at most 55 characters, e.g. us-east-1:a988108b-e448-4596-8be6-059e064351f5",
+    display: "masked",
+    question: "Cognito Identity Pool id",
+  },
+  region: {
+    label: "region",
+    flag: "--region",
+    option: {
+      value: "<region>",
+      help: "AWS region written into the profile",
+      shared: true,
+    },
+    // Not AWS_DEFAULT_REGION: a default set for other work must not point
+    // Cognito calls away from the pool (the original tool ignores it too).
+    env: ["AWS_REGION"],
+    fileKey: "region",
+    pattern: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/,
+    maxLength: 50,
+    expected: "an AWS region such as us-east-1, eu-west-2 or us-gov-west-1",
+    display: "plain",
+    question: "AWS region",
+  },
+  lambdaFunctionName: {
+    label: "Lambda function name",
+    flag: "--lambda-function-name",
+    option: {
+      value: "<name>",
+      help:
+        `credential proxy function (default ${DEFAULT_LAMBDA_FUNCTION_NAME})`,
+      shared: true,
+    },
+    env: ["COGNITO_LAMBDA_FUNCTION_NAME"],
+    fileKey: "lambda_function_name",
+    adminKey: ["aws_service_names", "lambda_function_name"],
+    default: DEFAULT_LAMBDA_FUNCTION_NAME,
+    pattern:
+      /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9_.-]+)(:(\$LATEST|[a-zA-Z0-9_-]+))?$/,
+    maxLength: 140,
+    expected:
+      `a function name, partial ARN or ARN (letters, digits, '-', '_', '.'), at most 140 characters, e.g. ${DEFAULT_LAMBDA_FUNCTION_NAME}`,
+    display: "plain",
+    question: "Credential proxy function name",
+  },
+  clientSecret: {
+    label: "client secret",
+    flag: "(no flag: set COGNITO_CLIENT_SECRET)",
+    env: ["COGNITO_CLIENT_SECRET"],
+    fileKey: "client_secret",
+    pattern: /^[\x21-\x7e]+$/,
+    maxLength: 128,
+    expected: "printable characters with no spaces, at most 128 characters",
+    display: "secret",
+    secret: true,
+  },
+  classicRoleArn: {
+    label: "classic flow role ARN",
+    flag: "--role-arn",
+    option: {
+      value: "<arn>",
+      help:
+        "the role --flow classic assumes (else COGNITO_CLASSIC_ROLE_ARN or " +
+        "classic_role_arn)",
+      shared: false,
+    },
+    env: ["COGNITO_CLASSIC_ROLE_ARN"],
+    fileKey: "classic_role_arn",
+    pattern: ROLE_ARN_PATTERN,
+    maxLength: 2048,
+    expected:
+      "an IAM role ARN, e.g. arn:aws:iam::123456789012:role/CognitoClassicRole",
+    display: "plain",
+  },
+  authRoleName: {
+    label: "authenticated role name",
+    flag: "--role-name",
+    env: ["COGNITO_AUTH_ROLE_NAME"],
+    fileKey: "auth_role_name",
+    pattern: /^[\w+=,.@-]+$/,
+    maxLength: 64,
+    expected:
+      "an IAM role name (letters, digits and +=,.@_-), at most 64 characters, e.g. Cognito_MyPool_Auth_Role",
+    display: "plain",
+    savedBy: "`aws-cognito-admin setup-identity-pool`",
+  },
+  managedLoginDomain: {
+    label: "Managed Login domain",
+    flag: "--managed-login-domain",
+    option: {
+      value: "<url>",
+      help: "the pool's Managed Login domain (an https origin), for " +
+        "browser sign-in",
+      shared: true,
+    },
+    env: ["COGNITO_MANAGED_LOGIN_DOMAIN"],
+    fileKey: "managed_login_domain",
+    fileAliases: [{ key: "managed_login_url", read: originOf }],
+    pattern: /^https?:\/\/\S+$/,
+    maxLength: 2048,
+    check: managedLoginDomainFault,
+    expected:
+      "an https origin such as https://example.auth.us-east-1.amazoncognito.com " +
+      "(http only for 127.0.0.1, localhost or ::1)",
+    display: "plain",
+    question: "Managed Login domain (for browser sign-in; empty for none)",
+  },
+  callbackPort: {
+    label: "callback port",
+    flag: "--callback-port",
+    option: {
+      value: "<port>",
+      help: "loopback port browser sign-in listens on for the redirect " +
+        `(default ${DEFAULT_CALLBACK_PORT})`,
+      shared: true,
+    },
+    env: ["COGNITO_CALLBACK_PORT"],
+    fileKey: "callback_port",
+    fileNumber: true,
+    default: String(DEFAULT_CALLBACK_PORT),
+    pattern: /^\d+$/,
+    maxLength: 5,
+    check: portFault,
+    expected: `a port number from 1 to 65535, e.g. ${DEFAULT_CALLBACK_PORT}`,
+    display: "plain",
+    question: "Browser sign-in callback port",
+  },
+};
+
+/**
+ * The tool's own settings, by name; each is described by its row in
+ * {@linkcode SETTINGS}. Values are strings as given (a port too).
+ */
+export type Settings = { [K in SettingName]?: string };
 
 /** Where a setting's value came from. */
-export type SettingSource = "flag" | "env" | "file" | "derived" | "default";
+export type SettingSource =
+  | "flag"
+  | "env"
+  | "file"
+  | "admin-file"
+  | "derived"
+  | "default";
 
 /** The settings in effect, with where each came from. */
 export interface ResolvedSettings {
@@ -68,134 +370,73 @@ export interface ResolvedSettings {
   configFileFound: boolean;
   /** Keys present in the file that we do not know (kept, reported by status). */
   unknownFileKeys: string[];
-  /**
-   * For settings whose source is `"env"`: the variable they came from (the
-   * region may come from `AWS_REGION` or `AWS_DEFAULT_REGION`).
-   */
+  /** For settings whose source is `"env"`: the variable they came from. */
   envNames?: Partial<Record<SettingName, string>>;
+  /** The admin config file path used, when it was looked for. */
+  adminConfigPath?: string;
+  /** Whether the admin config file existed. */
+  adminConfigFound?: boolean;
+  /**
+   * Things worth telling the user that do not stop anything, e.g. a region
+   * that differs from the user pool id's.
+   */
+  warnings?: string[];
 }
 
-/** The default name of the credential proxy Lambda function. */
-const DEFAULT_LAMBDA_FUNCTION_NAME = "cognito-credential-proxy";
+const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
 
-/** The command that writes the config file, for hints in error messages. */
-const CONFIGURE_COMMAND = "`aws-cognito-auth configure`";
+/** The rows of {@linkcode SETTINGS} as plain specs, in table order. */
+export const SETTING_ROWS: readonly (readonly [SettingName, SettingSpec])[] =
+  SETTING_NAMES.map((name) => [name, SETTINGS[name]]);
 
-interface SettingSpec {
-  /** How the setting is named in messages. */
-  label: string;
-  /** Its command-line flag. */
-  flag: string;
-  /** Its environment variables, first one wins. */
-  env: readonly string[];
-  /** Its key in the config file. */
-  fileKey: string;
-  /** The AWS API reference pattern it must match. */
-  pattern: RegExp;
-  /** Its maximum length in the AWS API reference. */
-  maxLength: number;
-  /** What a valid value looks like, for error messages. */
-  expected: string;
-  /** A secret: never shown in messages. */
-  secret?: boolean;
-  /** The command that saves it to the file, for hints (default `configure`). */
-  savedBy?: string;
+/** One row of {@linkcode SETTINGS}, as a plain spec. */
+export function settingSpec(name: SettingName): SettingSpec {
+  return SETTINGS[name];
 }
 
-/** Every setting, in the order they are checked, listed and written. */
-const SPECS: Record<SettingName, SettingSpec> = {
-  userPoolId: {
-    label: "user pool id",
-    flag: "--user-pool-id",
-    env: ["COGNITO_USER_POOL_ID"],
-    fileKey: "user_pool_id",
-    pattern: /^[\w-]+_[0-9a-zA-Z]+$/,
-    maxLength: 55,
-    expected:
-      "<region>_<letters and digits>, at most 55 characters, e.g. us-east-1_AbC123xyz",
-  },
-  clientId: {
-    label: "client id",
-    flag: "--client-id",
-    env: ["COGNITO_CLIENT_ID"],
-    fileKey: "client_id",
-    pattern: /^[\w+]+$/,
-    maxLength: 128,
-    expected:
-      'letters, digits, "_" or "+", at most 128 characters, e.g. 1example23456789abcdefghij',
-  },
-  identityPoolId: {
-    label: "identity pool id",
-    flag: "--identity-pool-id",
-    env: ["COGNITO_IDENTITY_POOL_ID"],
-    fileKey: "identity_pool_id",
-    pattern: /^[\w-]+:[0-9a-f-]+$/,
-    maxLength: 55,
-    expected:
-      "<region>:<lowercase hex id>, at most 55 characters, e.g. us-east-1:a988108b-e448-4596-8be6-059e064351f5",
-  },
-  region: {
-    label: "region",
-    flag: "--region",
-    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
-    fileKey: "region",
-    pattern: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/,
-    maxLength: 50,
-    expected: "an AWS region such as us-east-1, eu-west-2 or us-gov-west-1",
-  },
-  lambdaFunctionName: {
-    label: "Lambda function name",
-    flag: "--lambda-function-name",
-    env: ["COGNITO_LAMBDA_FUNCTION_NAME"],
-    fileKey: "lambda_function_name",
-    pattern:
-      /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9_.-]+)(:(\$LATEST|[a-zA-Z0-9_-]+))?$/,
-    maxLength: 140,
-    expected:
-      "a function name, partial ARN or ARN (letters, digits, '-', '_', '.'), at most 140 characters, e.g. cognito-credential-proxy",
-  },
-  clientSecret: {
-    label: "client secret",
-    flag: "(no flag: set COGNITO_CLIENT_SECRET)",
-    env: ["COGNITO_CLIENT_SECRET"],
-    fileKey: "client_secret",
-    pattern: /^[\x21-\x7e]+$/,
-    maxLength: 128,
-    expected: "printable characters with no spaces, at most 128 characters",
-    secret: true,
-  },
-  classicRoleArn: {
-    label: "classic flow role ARN",
-    flag: "--role-arn",
-    env: ["COGNITO_CLASSIC_ROLE_ARN"],
-    fileKey: "classic_role_arn",
-    pattern: /^arn:[\w+=\/,.@-]+:iam::\d{12}:role\/[\w+=\/,.@-]+$/,
-    maxLength: 2048,
-    expected:
-      "an IAM role ARN, e.g. arn:aws:iam::123456789012:role/CognitoClassicRole",
-  },
-  authRoleName: {
-    label: "authenticated role name",
-    flag: "--role-name",
-    env: ["COGNITO_AUTH_ROLE_NAME"],
-    fileKey: "auth_role_name",
-    pattern: /^[\w+=,.@-]+$/,
-    maxLength: 64,
-    expected:
-      "an IAM role name (letters, digits and +=,.@_-), at most 64 characters, e.g. Cognito_MyPool_Auth_Role",
-    savedBy: "`aws-cognito-admin setup-identity-pool`",
-  },
-};
-
-const SETTING_NAMES = Object.keys(SPECS) as SettingName[];
+const spec = settingSpec;
 
 /** A region as it appears at the start of a pool id. */
 const REGION_PREFIX = /^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+)[_:]/;
 
+/** The region a user pool id starts with, or `undefined`. */
+function poolRegion(userPoolId: string): string | undefined {
+  const prefix = REGION_PREFIX.exec(userPoolId);
+  return prefix && userPoolId[prefix[1].length] === "_" ? prefix[1] : undefined;
+}
+
+/**
+ * A file in the home folder, or the path in `variable` (a leading `~/` is
+ * expanded, as the AWS SDK does for its own files).
+ */
+function userFilePath(
+  env: Record<string, string | undefined>,
+  variable: string,
+  fileName: string,
+): string {
+  const home = (why: string) => {
+    const dir = homeDir(env);
+    if (dir !== undefined) return dir;
+    throw new ConfigError(
+      `Cannot find your home folder (${why}): neither HOME nor USERPROFILE is set. ` +
+        `Set ${homeVariable()}, or set ${variable} to the full path of the ` +
+        `file, e.g. /home/me/${fileName}.`,
+    );
+  };
+  const override = env[variable];
+  if (override !== undefined && override.trim() !== "") {
+    if (override === "~" || /^~[\\/]/.test(override)) {
+      return join(home(`${variable} starts with ~`), override.slice(1));
+    }
+    return override;
+  }
+  return join(home(`${fileName} lives there`), fileName);
+}
+
 /**
  * Finds the config file: `COGNITO_CLI_CONFIG` if set (a leading `~/` is
  * expanded, as the AWS SDK does for its own files), else
- * `~/.cognito-cli-config.json` in `HOME`, or `USERPROFILE`.
+ * `~/.cognito-cli-config.json` in the home folder (see `lib/home.ts`).
  *
  * Throws {@linkcode ConfigError} if no home can be found and no override is
  * set.
@@ -203,36 +444,84 @@ const REGION_PREFIX = /^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+)[_:]/;
 export function configFilePath(
   env: Record<string, string | undefined>,
 ): string {
-  const override = env.COGNITO_CLI_CONFIG;
-  if (override !== undefined && override.trim() !== "") {
-    if (override === "~" || /^~[\\/]/.test(override)) {
-      return join(
-        homeDir(env, "COGNITO_CLI_CONFIG starts with ~"),
-        override.slice(1),
-      );
-    }
-    return override;
-  }
-  return join(
-    homeDir(env, "the config file lives there"),
-    ".cognito-cli-config.json",
+  return userFilePath(env, "COGNITO_CLI_CONFIG", ".cognito-cli-config.json");
+}
+
+/**
+ * Finds the admin config file of the original tool:
+ * `COGNITO_ADMIN_CONFIG` if set, else `~/.cognito-admin-config.json`.
+ */
+export function adminConfigFilePath(
+  env: Record<string, string | undefined>,
+): string {
+  return userFilePath(
+    env,
+    "COGNITO_ADMIN_CONFIG",
+    ".cognito-admin-config.json",
   );
 }
 
-function homeDir(
-  env: Record<string, string | undefined>,
-  why: string,
-): string {
-  for (const name of ["HOME", "USERPROFILE"]) {
-    const value = env[name];
-    if (value !== undefined && value.trim() !== "") return value;
+/**
+ * Reads a JSON file that must hold an object; `undefined` if it does not
+ * exist. Throws {@linkcode ConfigError} naming the file (and line and column
+ * for a syntax error) otherwise.
+ */
+export async function readJsonObjectFile(
+  path: string,
+  what: { name: string; command: string; variable: string },
+): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new ConfigError(
+      `Could not read the ${what.name} ${path}: ${errorText(error)}. ` +
+        `Check that it is a readable file, or set ${what.variable} to another path.`,
+      { cause: error },
+    );
   }
-  throw new ConfigError(
-    `Cannot find your home folder (${why}): neither HOME nor USERPROFILE is set. ` +
-      "Set COGNITO_CLI_CONFIG to the full path of the config file, " +
-      "e.g. /home/me/.cognito-cli-config.json.",
-  );
+  if (text.startsWith("\uFEFF")) text = text.slice(1);
+
+  const fixHint =
+    `Fix the file, or delete it and run ${what.command} to write a new one.`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const where = findJsonSyntaxError(text);
+    const hint =
+      `Fix the file there, or delete it and run ${what.command} to write a new one.`;
+    throw new ConfigError(
+      where
+        ? `The ${what.name} ${path} is not valid JSON: ${where.reason} at ` +
+          `line ${where.line}, column ${where.column} ` +
+          `(${path}:${where.line}:${where.column}). ${hint}`
+        : `The ${what.name} ${path} is not valid JSON. ${hint}`,
+      { cause: error },
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(
+      `The ${what.name} ${path} must hold a JSON object such as ` +
+        `{"user_pool_id": "us-east-1_AbC123xyz", "client_id": "..."}, ` +
+        `but it holds ${jsonKind(parsed)}. ${fixHint}`,
+    );
+  }
+  return parsed as Record<string, unknown>;
 }
+
+const CLI_FILE = {
+  name: "config file",
+  command: CONFIGURE_COMMAND,
+  variable: "COGNITO_CLI_CONFIG",
+};
+
+const ADMIN_FILE = {
+  name: "admin config file",
+  command: ADMIN_CONFIGURE_COMMAND,
+  variable: "COGNITO_ADMIN_CONFIG",
+};
 
 /**
  * Reads the JSON config file; `undefined` if it does not exist.
@@ -245,45 +534,26 @@ function homeDir(
 export async function loadConfigFile(
   path: string,
 ): Promise<{ settings: Settings; raw: Record<string, unknown> } | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new ConfigError(
-      `Could not read the config file ${path}: ${errorText(error)}. ` +
-        "Check that it is a readable file, or set COGNITO_CLI_CONFIG to another path.",
-      { cause: error },
-    );
-  }
-  if (text.startsWith("\uFEFF")) text = text.slice(1);
-
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(describeJsonError(path, text), { cause: error });
-  }
-
-  const fixHint =
-    `Fix the file, or delete it and run ${CONFIGURE_COMMAND} to write a new one.`;
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(
-      `The config file ${path} must hold a JSON object such as ` +
-        `{"user_pool_id": "us-east-1_AbC123xyz", "client_id": "..."}, ` +
-        `but it holds ${jsonKind(parsed)}. ${fixHint}`,
-    );
-  }
-
-  const raw = parsed as Record<string, unknown>;
+  const raw = await readJsonObjectFile(path, CLI_FILE);
+  if (raw === undefined) return undefined;
   const settings: Settings = {};
   const badKeys: string[] = [];
-  for (const name of SETTING_NAMES) {
-    const key = SPECS[name].fileKey;
-    if (!Object.hasOwn(raw, key)) continue;
+  const take = (name: SettingName, key: string, read = (v: string) => v) => {
     const value = raw[key];
-    if (typeof value === "string") settings[name] = value;
+    if (typeof value === "string") settings[name] = read(value);
+    else if (
+      spec(name).fileNumber && typeof value === "number" &&
+      Number.isInteger(value)
+    ) settings[name] = String(value);
     else badKeys.push(`"${key}" (${jsonKind(value)})`);
+  };
+  for (const name of SETTING_NAMES) {
+    const { fileKey, fileAliases } = spec(name);
+    if (Object.hasOwn(raw, fileKey)) take(name, fileKey);
+    else {
+      const alias = fileAliases?.find((a) => Object.hasOwn(raw, a.key));
+      if (alias) take(name, alias.key, alias.read);
+    }
   }
   if (badKeys.length > 0) {
     throw new ConfigError(
@@ -291,20 +561,67 @@ export async function loadConfigFile(
         `${
           badKeys.join(", ")
         }; each setting must be a string in double quotes, ` +
-        `e.g. "region": "us-east-1". ${fixHint}`,
+        `e.g. "region": "us-east-1". Fix the file, or delete it and run ` +
+        `${CONFIGURE_COMMAND} to write a new one.`,
     );
+  }
+  return { settings, raw };
+}
+
+/** The value at a path of keys in nested JSON objects. */
+export function valueAt(
+  raw: Record<string, unknown>,
+  keys: readonly string[],
+): unknown {
+  let value: unknown = raw;
+  for (const key of keys) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return undefined;
+    }
+    if (!Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Reads the settings the admin config file holds (the original tool's
+ * `~/.cognito-admin-config.json`: for this tool, the proxy function name);
+ * `undefined` if it does not exist. Throws {@linkcode ConfigError} as
+ * {@linkcode loadConfigFile} does.
+ */
+export async function loadAdminConfigSettings(
+  path: string,
+): Promise<{ settings: Settings; raw: Record<string, unknown> } | undefined> {
+  const raw = await readJsonObjectFile(path, ADMIN_FILE);
+  if (raw === undefined) return undefined;
+  const settings: Settings = {};
+  for (const name of SETTING_NAMES) {
+    const keys: readonly string[] | undefined = spec(name).adminKey;
+    if (keys === undefined) continue;
+    const value = valueAt(raw, keys);
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") {
+      throw new ConfigError(
+        `The admin config file ${path} has a value that is not a string for ` +
+          `"${keys.join(".")}" (${jsonKind(value)}). Fix the file, or run ` +
+          `${ADMIN_CONFIGURE_COMMAND} to correct it.`,
+      );
+    }
+    settings[name] = value;
   }
   return { settings, raw };
 }
 
 /**
  * Works out the settings in effect. Precedence is flags, then environment,
- * then the config file. The environment variables are `COGNITO_USER_POOL_ID`,
- * `COGNITO_CLIENT_ID`, `COGNITO_IDENTITY_POOL_ID`,
- * `COGNITO_LAMBDA_FUNCTION_NAME` and `AWS_REGION` (then `AWS_DEFAULT_REGION`).
- * Values are trimmed, and empty values count as unset. The region falls back
- * to the user pool id's prefix (source `"derived"`), and the Lambda function
- * name to `cognito-credential-proxy` (source `"default"`).
+ * then the config file, then the admin config file (`meta.admin`), for each
+ * row of {@linkcode SETTINGS}. Values are trimmed, and empty values count as
+ * unset. The region falls back to the user pool id's prefix (source
+ * `"derived"`), and settings with a default (the Lambda function name, the
+ * callback port) to it (source `"default"`). A region given by flag,
+ * `AWS_REGION` or the file that differs from the user pool id's is kept, with
+ * a warning.
  *
  * Nothing is validated here; see {@linkcode validateSettings}.
  *
@@ -341,6 +658,7 @@ export function resolveSettings(
     configPath: string;
     configFileFound: boolean;
     unknownFileKeys?: string[];
+    admin?: { path: string; found: boolean; settings?: Settings };
   },
 ): ResolvedSettings {
   const values: Settings = {};
@@ -354,7 +672,7 @@ export function resolveSettings(
       sources[name] = "flag";
       continue;
     }
-    const envName = SPECS[name].env.find((n) => present(env[n]) !== undefined);
+    const envName = spec(name).env.find((n) => present(env[n]) !== undefined);
     if (envName !== undefined) {
       values[name] = present(env[envName]);
       sources[name] = "env";
@@ -365,19 +683,43 @@ export function resolveSettings(
     if (fromFile !== undefined) {
       values[name] = fromFile;
       sources[name] = "file";
+      continue;
+    }
+    const fromAdmin = present(meta.admin?.settings?.[name]);
+    if (fromAdmin !== undefined) {
+      values[name] = fromAdmin;
+      sources[name] = "admin-file";
+      continue;
+    }
+    const fallback: string | undefined = spec(name).default;
+    if (fallback !== undefined) {
+      values[name] = fallback;
+      sources[name] = "default";
     }
   }
 
-  if (values.region === undefined && values.userPoolId !== undefined) {
-    const prefix = REGION_PREFIX.exec(values.userPoolId);
-    if (prefix && values.userPoolId[prefix[1].length] === "_") {
-      values.region = prefix[1];
-      sources.region = "derived";
-    }
-  }
-  if (values.lambdaFunctionName === undefined) {
-    values.lambdaFunctionName = DEFAULT_LAMBDA_FUNCTION_NAME;
-    sources.lambdaFunctionName = "default";
+  const warnings: string[] = [];
+  const fromPool = values.userPoolId === undefined
+    ? undefined
+    : poolRegion(values.userPoolId);
+  if (values.region === undefined && fromPool !== undefined) {
+    values.region = fromPool;
+    sources.region = "derived";
+  } else if (
+    values.region !== undefined && fromPool !== undefined &&
+    values.region !== fromPool
+  ) {
+    const from = describeSource(
+      "region",
+      sources.region!,
+      meta.configPath,
+      envNames.region,
+    );
+    warnings.push(
+      `The region ${values.region} (from ${from}) differs from the user ` +
+        `pool id's region ${fromPool}: Cognito calls go to ` +
+        `${values.region}. Unset it to use ${fromPool}.`,
+    );
   }
 
   return {
@@ -387,59 +729,60 @@ export function resolveSettings(
     configFileFound: meta.configFileFound,
     unknownFileKeys: [...(meta.unknownFileKeys ?? [])],
     envNames,
+    adminConfigPath: meta.admin?.path,
+    adminConfigFound: meta.admin?.found,
+    warnings,
   };
 }
 
 /**
- * Finds, reads and resolves the settings: {@linkcode configFilePath}, then
- * {@linkcode loadConfigFile}, then {@linkcode resolveSettings}.
+ * Finds, reads and resolves the settings: {@linkcode configFilePath} and
+ * {@linkcode adminConfigFilePath}, then {@linkcode loadConfigFile} and
+ * {@linkcode loadAdminConfigSettings}, then {@linkcode resolveSettings}.
  */
 export async function loadSettings(
   flags: Settings,
   env: Record<string, string | undefined>,
 ): Promise<ResolvedSettings> {
   const configPath = configFilePath(env);
-  const loaded = await loadConfigFile(configPath);
-  const knownKeys = new Set(SETTING_NAMES.map((name) => SPECS[name].fileKey));
+  // The admin file is optional: with no home folder there is none to read.
+  const adminPath = homeDir(env) !== undefined ||
+      present(env.COGNITO_ADMIN_CONFIG) !== undefined
+    ? adminConfigFilePath(env)
+    : undefined;
+  const [loaded, admin] = await Promise.all([
+    loadConfigFile(configPath),
+    adminPath === undefined ? undefined : loadAdminConfigSettings(adminPath),
+  ]);
+  const knownKeys = new Set(
+    SETTING_NAMES.flatMap((name) => [
+      spec(name).fileKey,
+      ...(spec(name).fileAliases ?? []).map((a) => a.key),
+    ]),
+  );
   return resolveSettings(flags, env, loaded?.settings, {
     configPath,
     configFileFound: loaded !== undefined,
     unknownFileKeys: loaded
       ? Object.keys(loaded.raw).filter((key) => !knownKeys.has(key))
       : [],
+    admin: adminPath === undefined ? undefined : {
+      path: adminPath,
+      found: admin !== undefined,
+      settings: admin?.settings,
+    },
   });
 }
 
 /**
- * Where a JSON text first breaks the grammar, as a 1-based line and column
- * and a reason in words; `undefined` when the text is valid JSON. The reason
- * never quotes the text itself.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { findJsonSyntaxError } from "./config.ts";
- *
- * const problem = findJsonSyntaxError('{\n  "a": 1,\n}');
- * assert.equal(problem?.line, 2);
- * assert.equal(findJsonSyntaxError("[1]"), undefined);
- * ```
- */
-export function findJsonSyntaxError(
-  text: string,
-): { line: number; column: number; reason: string } | undefined {
-  const problem = locateJsonError(text);
-  if (problem === undefined) return undefined;
-  return { ...lineAndColumn(text, problem.offset), reason: problem.reason };
-}
-
-/**
  * Checks that the `required` settings are set and that every setting that is
- * set is well-formed (AWS API reference patterns). Throws one
- * {@linkcode ConfigError} listing every problem, each naming the setting, where
- * it came from, the bad value and the expected form, and how to fix it.
+ * set is well-formed (AWS API reference patterns, and each row's own check).
+ * Throws one {@linkcode ConfigError} listing every problem, each naming the
+ * setting, where it came from, the bad value and the expected form, and how
+ * to fix it.
  *
- * Returns the values, typed as present for the required names. A user pool and
+ * Returns the values, typed as present for the required names; a Managed
+ * Login domain is returned as its origin (no trailing `/`). A user pool and
  * an identity pool in different regions is not an error.
  */
 export function validateSettings<K extends SettingName>(
@@ -450,33 +793,30 @@ export function validateSettings<K extends SettingName>(
   const problems: string[] = [];
 
   for (const name of SETTING_NAMES) {
-    const spec = SPECS[name];
+    const row = spec(name);
     const value = resolved.values[name];
     if (value === undefined || value === "") {
       if (mustHave.has(name)) problems.push(missingProblem(name));
       continue;
     }
     let fault: string | undefined;
-    if (value.length > spec.maxLength) {
+    if (value.length > row.maxLength) {
       fault =
-        `is too long (${value.length} characters, at most ${spec.maxLength})`;
-    } else if (!spec.pattern.test(value)) {
+        `is too long (${value.length} characters, at most ${row.maxLength})`;
+    } else if (!row.pattern.test(value)) {
       fault = "is malformed";
+    } else {
+      fault = row.check?.(value);
     }
     if (fault === undefined) continue;
 
     const source = resolved.sources[name];
-    const envName = resolved.envNames?.[name];
-    const from = source
-      ? ` (from ${describeSource(name, source, resolved.configPath, envName)})`
-      : "";
+    const from = source ? ` (from ${sourceOf(resolved, name, source)})` : "";
     problems.push(
-      `${spec.label} ${
-        spec.secret ? "(hidden)" : showValue(value)
+      `${row.label} ${
+        row.secret ? "(hidden)" : showValue(value)
       }${from} ${fault}: expected ` +
-        `${spec.expected}. ${
-          fixHint(name, source, resolved.configPath, envName)
-        }`,
+        `${row.expected}. ${fixHint(name, source, resolved)}`,
     );
   }
 
@@ -488,41 +828,48 @@ export function validateSettings<K extends SettingName>(
       [head, ...problems.map((problem) => `  - ${problem}`)].join("\n"),
     );
   }
-  return { ...resolved.values } as Settings & Required<Pick<Settings, K>>;
+  const values = { ...resolved.values };
+  if (values.managedLoginDomain !== undefined) {
+    values.managedLoginDomain = originOf(values.managedLoginDomain);
+  }
+  return values as Settings & Required<Pick<Settings, K>>;
 }
 
 function missingProblem(name: SettingName): string {
-  const spec = SPECS[name];
+  const row = spec(name);
   const what = name === "region"
     ? "region is not set and cannot be derived from the user pool id"
-    : `${spec.label} is not set`;
-  return `${what}. Run ${savedBy(spec)} or set ${spec.env[0]}.`;
+    : `${row.label} is not set`;
+  return `${what}. Run ${savedBy(row)} or set ${row.env[0]}.`;
 }
 
-function savedBy(spec: SettingSpec): string {
-  return spec.savedBy ?? CONFIGURE_COMMAND;
+function savedBy(row: SettingSpec): string {
+  return row.savedBy ?? CONFIGURE_COMMAND;
 }
 
 function fixHint(
   name: SettingName,
   source: SettingSource | undefined,
-  configPath: string,
-  envName: string | undefined,
+  resolved: ResolvedSettings,
 ): string {
-  const spec = SPECS[name];
+  const row = spec(name);
   switch (source) {
     case "flag":
-      return `Pass the right value with ${spec.flag}.`;
+      return `Pass the right value with ${row.flag}.`;
     case "env": {
-      const variable = envName ?? spec.env[0];
+      const variable = resolved.envNames?.[name] ?? row.env[0];
       return `Set ${variable} to the right value, or unset it and run ${
-        savedBy(spec)
+        savedBy(row)
       }.`;
     }
     case "file":
-      return `Run ${savedBy(spec)} to correct it, or edit ${configPath}.`;
+      return `Run ${
+        savedBy(row)
+      } to correct it, or edit ${resolved.configPath}.`;
+    case "admin-file":
+      return `Run ${ADMIN_CONFIGURE_COMMAND} to correct it, or edit ${resolved.adminConfigPath}.`;
     default:
-      return `Run ${savedBy(spec)} or set ${spec.env[0]}.`;
+      return `Run ${savedBy(row)} or set ${row.env[0]}.`;
   }
 }
 
@@ -536,11 +883,10 @@ function showValue(value: string): string {
 /**
  * Writes the config file atomically: a temporary file in the same folder with
  * mode 0600, then a rename over the file (if the path is a symlink, its target
- * is replaced and the link kept). Keys are snake_case (`user_pool_id`,
- * `client_id`, `identity_pool_id`, `region`, `lambda_function_name`); unknown
- * keys from `previousRaw` are kept, in their order; undefined or empty settings
- * are left out. The JSON is indented by 2 spaces and ends with a newline. The
- * parent folder is created if missing.
+ * is replaced and the link kept). Keys are the snake_case `fileKey`s of
+ * {@linkcode SETTINGS}; unknown keys from `previousRaw` are kept, in their
+ * order; undefined or empty settings are left out. The JSON is indented by 2
+ * spaces and ends with a newline. The parent folder is created if missing.
  *
  * Throws {@linkcode ConfigError} if the file cannot be written.
  */
@@ -549,14 +895,30 @@ export async function saveConfigFile(
   settings: Settings,
   previousRaw?: Record<string, unknown>,
 ): Promise<void> {
-  const text = `${
-    JSON.stringify(configObject(settings, previousRaw), null, 2)
-  }\n`;
+  await saveJsonFile(
+    path,
+    configObject(settings, previousRaw),
+    CLI_FILE,
+  );
+}
 
+/**
+ * Writes a JSON object atomically (mode 0600), indented by 2 spaces with a
+ * final newline. Throws {@linkcode ConfigError} if it cannot be written.
+ */
+export async function saveJsonFile(
+  path: string,
+  object: Record<string, unknown>,
+  what: { name: string; variable: string } = CLI_FILE,
+): Promise<void> {
   try {
-    await writeFileAtomic(path, text);
+    await writeFileAtomic(path, `${JSON.stringify(object, null, 2)}\n`);
   } catch (error) {
-    throw writeError(path, error);
+    throw new ConfigError(
+      `Could not write the ${what.name} ${path}: ${errorText(error)}. ` +
+        `Check that its folder is writable, or set ${what.variable} to another path.`,
+      { cause: error },
+    );
   }
 }
 
@@ -566,7 +928,9 @@ function configObject(
   previousRaw: Record<string, unknown> | undefined,
 ): Record<string, unknown> {
   const known = new Map<string, string | undefined>(
-    SETTING_NAMES.map((name) => [SPECS[name].fileKey, present(settings[name])]),
+    SETTING_NAMES.map((
+      name,
+    ) => [spec(name).fileKey, present(settings[name])]),
   );
   // Object.fromEntries defines own properties, so even a "__proto__" key
   // from the old file is kept as data.
@@ -580,14 +944,6 @@ function configObject(
     if (value !== undefined) entries.push([key, value]);
   }
   return Object.fromEntries(entries);
-}
-
-function writeError(path: string, error: unknown): ConfigError {
-  return new ConfigError(
-    `Could not write the config file ${path}: ${errorText(error)}. ` +
-      "Check that its folder is writable, or set COGNITO_CLI_CONFIG to another path.",
-    { cause: error },
-  );
 }
 
 /**
@@ -622,30 +978,49 @@ export function maskId(id: string): string {
 /**
  * A human label of where a setting came from: `"flag --client-id"`,
  * `"env COGNITO_CLIENT_ID"`, `"file /home/me/.cognito-cli-config.json"`,
- * `"derived from user pool id"` or `"default"`.
+ * `"file /home/me/.cognito-admin-config.json"` (the admin config file, whose
+ * path is `adminConfigPath`), `"derived from user pool id"` or `"default"`.
  *
- * For the region from the environment, pass `envName` (from
- * {@linkcode ResolvedSettings.envNames}) to tell `AWS_REGION` from
- * `AWS_DEFAULT_REGION`; without it the first variable is named.
+ * For a setting from the environment, pass `envName` (from
+ * {@linkcode ResolvedSettings.envNames}); without it the first variable is
+ * named.
  */
 export function describeSource(
   name: SettingName,
   source: SettingSource,
   configPath: string,
   envName?: string,
+  adminConfigPath?: string,
 ): string {
   switch (source) {
     case "flag":
-      return `flag ${SPECS[name].flag}`;
+      return `flag ${spec(name).flag}`;
     case "env":
-      return `env ${envName ?? SPECS[name].env[0]}`;
+      return `env ${envName ?? spec(name).env[0]}`;
     case "file":
       return `file ${configPath}`;
+    case "admin-file":
+      return `file ${adminConfigPath ?? "~/.cognito-admin-config.json"}`;
     case "derived":
       return "derived from user pool id";
     case "default":
       return "default";
   }
+}
+
+/** Where a resolved setting came from, as {@linkcode describeSource} says. */
+export function sourceOf(
+  resolved: ResolvedSettings,
+  name: SettingName,
+  source: SettingSource,
+): string {
+  return describeSource(
+    name,
+    source,
+    resolved.configPath,
+    resolved.envNames?.[name],
+    resolved.adminConfigPath,
+  );
 }
 
 /** A value trimmed, or `undefined` if it is missing or blank. */
@@ -670,206 +1045,5 @@ function jsonKind(value: unknown): string {
       return `${value}`;
     default:
       return `a ${typeof value}`;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Locating JSON syntax errors. V8's JSON.parse messages do not always give a
-// position, and some quote the file's text; this scanner finds the first
-// error itself so the message can name the line and column and nothing else.
-
-class JsonSyntaxProblem {
-  constructor(readonly offset: number, readonly reason: string) {}
-}
-
-function describeJsonError(path: string, text: string): string {
-  const hint =
-    `Fix the file there, or delete it and run ${CONFIGURE_COMMAND} to write a new one.`;
-  const problem = locateJsonError(text);
-  if (problem === undefined) {
-    return `The config file ${path} is not valid JSON. ${hint}`;
-  }
-  const { line, column } = lineAndColumn(text, problem.offset);
-  return `The config file ${path} is not valid JSON: ${problem.reason} at ` +
-    `line ${line}, column ${column} (${path}:${line}:${column}). ${hint}`;
-}
-
-/** 1-based line and column (in characters) of an offset in `text`. */
-function lineAndColumn(
-  text: string,
-  offset: number,
-): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    const c = text[i];
-    if (c === "\n" || (c === "\r" && text[i + 1] !== "\n")) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  const column = [...text.slice(lineStart, offset)].length + 1;
-  return { line, column };
-}
-
-/** The first syntax error in `text`, or `undefined` if none is found. */
-function locateJsonError(text: string): JsonSyntaxProblem | undefined {
-  const maxDepth = 1000;
-  let i = 0;
-
-  function fail(reason: string, at = i): never {
-    throw new JsonSyntaxProblem(at, reason);
-  }
-  const found = (at: number): string => {
-    if (at >= text.length) return "the file ends";
-    const c = text.codePointAt(at)!;
-    const shown = c < 0x20 || c === 0x7f
-      ? `U+${c.toString(16).toUpperCase().padStart(4, "0")}`
-      : `'${String.fromCodePoint(c)}'`;
-    return `unexpected ${shown}`;
-  };
-  const skipSpace = () => {
-    while (i < text.length && " \t\n\r".includes(text[i])) i++;
-  };
-
-  const value = (depth: number): void => {
-    if (depth > maxDepth) throw new RangeError("too deeply nested");
-    skipSpace();
-    const c = text[i];
-    if (c === "{") return object(depth + 1);
-    if (c === "[") return array(depth + 1);
-    if (c === '"') return string();
-    if (c === "-" || (c >= "0" && c <= "9")) return number();
-    for (const word of ["true", "false", "null"]) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return;
-      }
-    }
-    if (c === "'") fail("strings must use double quotes, not single quotes");
-    const letter = c !== undefined && /\p{L}/u.test(c);
-    fail(
-      `${found(i)}, expected a value` +
-        (letter ? " (text must be in double quotes)" : ""),
-    );
-  };
-
-  const object = (depth: number): void => {
-    i++; // {
-    skipSpace();
-    if (text[i] === "}") {
-      i++;
-      return;
-    }
-    for (;;) {
-      skipSpace();
-      if (text[i] !== '"') {
-        fail(
-          text[i] === "'"
-            ? "property names must use double quotes, not single quotes"
-            : `${found(i)}, expected a property name in double quotes`,
-        );
-      }
-      string();
-      skipSpace();
-      if (text[i] !== ":") {
-        fail(`${found(i)}, expected ':' after the property name`);
-      }
-      i++;
-      value(depth);
-      skipSpace();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      if (text[i] !== ",") {
-        fail(`${found(i)}, expected ',' or '}' after the property value`);
-      }
-      const comma = i++;
-      skipSpace();
-      if (text[i] === "}") {
-        fail("a comma before '}' is not allowed in JSON", comma);
-      }
-    }
-  };
-
-  const array = (depth: number): void => {
-    i++; // [
-    skipSpace();
-    if (text[i] === "]") {
-      i++;
-      return;
-    }
-    for (;;) {
-      value(depth);
-      skipSpace();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      if (text[i] !== ",") {
-        fail(`${found(i)}, expected ',' or ']' after the array item`);
-      }
-      const comma = i++;
-      skipSpace();
-      if (text[i] === "]") {
-        fail("a comma before ']' is not allowed in JSON", comma);
-      }
-    }
-  };
-
-  const string = (): void => {
-    const start = i++; // "
-    for (;;) {
-      if (i >= text.length) fail("a string is not closed", start);
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
-        i++;
-        return;
-      }
-      if (c < 0x20) {
-        fail(
-          `${
-            found(i)
-          } inside a string (write line breaks and tabs as \\n and \\t)`,
-        );
-      }
-      if (c === 0x5c) {
-        const escape = text[i + 1];
-        if (escape !== undefined && '"\\/bfnrt'.includes(escape)) {
-          i += 2;
-        } else if (
-          escape === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))
-        ) {
-          i += 6;
-        } else {
-          fail("invalid escape sequence in a string (write \\ as \\\\)");
-        }
-        continue;
-      }
-      i++;
-    }
-  };
-
-  const number = (): void => {
-    const start = i;
-    const pattern = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    pattern.lastIndex = i;
-    const match = pattern.exec(text);
-    if (match === null) fail("invalid number", start);
-    i += match[0].length;
-    if (/[0-9.eE]/.test(text[i] ?? "")) fail("invalid number", start);
-  };
-
-  try {
-    if (text.trim() === "") fail("the file is empty", 0);
-    value(0);
-    skipSpace();
-    if (i < text.length) fail(`${found(i)} after the end of the JSON value`);
-    return undefined;
-  } catch (error) {
-    if (error instanceof JsonSyntaxProblem) return error;
-    if (error instanceof RangeError) return undefined;
-    throw error;
   }
 }

@@ -104,6 +104,7 @@ Deno.test("resolveSettings takes flags over env over file and records each sourc
     identityPoolId: "us-east-1:a988108b-e448-4596-8be6-059e064351f5",
     region: "eu-west-2",
     lambdaFunctionName: "my-proxy",
+    callbackPort: "47291",
   });
   assert.deepEqual(resolved.sources, {
     userPoolId: "flag",
@@ -111,6 +112,7 @@ Deno.test("resolveSettings takes flags over env over file and records each sourc
     identityPoolId: "file",
     region: "file",
     lambdaFunctionName: "file",
+    callbackPort: "default",
   });
   assert.equal(resolved.configPath, META.configPath);
   assert.equal(resolved.configFileFound, true);
@@ -169,28 +171,69 @@ Deno.test("resolveSettings does not derive a region from a pool id without a reg
   assert.equal(resolved.sources.region, undefined);
 });
 
-Deno.test("resolveSettings uses AWS_DEFAULT_REGION when AWS_REGION is unset", () => {
-  const resolved = resolveSettings(
+Deno.test("resolveSettings ignores AWS_DEFAULT_REGION: the region comes from --region, AWS_REGION, the file, then the pool id", () => {
+  const pool = { COGNITO_USER_POOL_ID: "us-east-1_AbC123xyz" };
+  const fileWins = resolveSettings(
     {},
-    {
-      AWS_DEFAULT_REGION: "us-gov-west-1",
-      COGNITO_USER_POOL_ID: "us-east-1_AbC123xyz",
-    },
-    { region: "eu-west-1" },
+    { AWS_DEFAULT_REGION: "eu-west-1", ...pool },
+    { region: "us-east-1" },
     META,
   );
-  assert.equal(resolved.values.region, "us-gov-west-1");
-  assert.equal(resolved.sources.region, "env");
-  assert.equal(resolved.envNames?.region, "AWS_DEFAULT_REGION");
+  assert.equal(fileWins.values.region, "us-east-1");
+  assert.equal(fileWins.sources.region, "file");
+  assert.deepEqual(fileWins.warnings, []);
 
-  const both = resolveSettings(
+  const derived = resolveSettings(
     {},
-    { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "us-gov-west-1" },
+    { AWS_DEFAULT_REGION: "eu-west-1", ...pool },
     undefined,
     META,
   );
-  assert.equal(both.values.region, "us-east-2");
-  assert.equal(both.envNames?.region, "AWS_REGION");
+  assert.equal(derived.values.region, "us-east-1");
+  assert.equal(derived.sources.region, "derived");
+
+  const envWins = resolveSettings(
+    {},
+    { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "us-gov-west-1", ...pool },
+    { region: "us-east-1" },
+    META,
+  );
+  assert.equal(envWins.values.region, "us-east-2");
+  assert.equal(envWins.envNames?.region, "AWS_REGION");
+
+  const flagWins = resolveSettings(
+    { region: "us-east-1" },
+    { AWS_REGION: "us-east-2", ...pool },
+    undefined,
+    META,
+  );
+  assert.equal(flagWins.values.region, "us-east-1");
+  assert.equal(flagWins.sources.region, "flag");
+});
+
+Deno.test("resolveSettings warns, naming where it came from, when a given region differs from the user pool id's", () => {
+  const resolved = resolveSettings(
+    {},
+    { AWS_REGION: "eu-west-1", COGNITO_USER_POOL_ID: "us-east-1_AbC123xyz" },
+    undefined,
+    META,
+  );
+  assert.equal(resolved.values.region, "eu-west-1");
+  assert.equal(resolved.warnings?.length, 1);
+  assert.match(
+    resolved.warnings![0],
+    /region eu-west-1 \(from env AWS_REGION\) differs from the user pool id's region us-east-1/,
+  );
+  const fromFile = resolveSettings(
+    {},
+    {},
+    { region: "eu-west-2", userPoolId: "us-east-1_AbC123xyz" },
+    META,
+  );
+  assert.match(
+    fromFile.warnings![0],
+    /\(from file \/home\/me\/.cognito-cli-config.json\)/,
+  );
 });
 
 Deno.test("resolveSettings defaults the Lambda function name and reads COGNITO_LAMBDA_FUNCTION_NAME", () => {
@@ -573,7 +616,7 @@ const MALFORMED: {
   },
 ];
 
-const LABELS: Record<SettingName, string> = {
+const LABELS: Partial<Record<SettingName, string>> = {
   userPoolId: "user pool id",
   clientId: "client id",
   identityPoolId: "identity pool id",
@@ -593,7 +636,7 @@ Deno.test("validateSettings rejects malformed values naming the setting, its sou
       )
     );
     const where = fromFile.message;
-    assert.ok(where.includes(LABELS[name]), where);
+    assert.ok(where.includes(LABELS[name]!), where);
     assert.ok(where.includes(JSON.stringify(value).slice(0, 40)), where);
     assert.ok(where.includes("(from file /cfg/c.json)"), where);
     assert.match(where, /expected /);
@@ -621,18 +664,15 @@ Deno.test("validateSettings rejects malformed values naming the setting, its sou
   }
 });
 
-Deno.test("validateSettings names AWS_DEFAULT_REGION when the bad region came from it", () => {
+Deno.test("validateSettings names the variable a bad region came from", () => {
   const error = configErrorFrom(() =>
     validateSettings(
-      resolveSettings({}, { AWS_DEFAULT_REGION: "nowhere" }, undefined, META),
+      resolveSettings({}, { AWS_REGION: "nowhere" }, undefined, META),
       [],
     )
   );
-  assert.match(
-    error.message,
-    /region "nowhere" \(from env AWS_DEFAULT_REGION\)/,
-  );
-  assert.match(error.message, /Set AWS_DEFAULT_REGION/);
+  assert.match(error.message, /region "nowhere" \(from env AWS_REGION\)/);
+  assert.match(error.message, /Set AWS_REGION/);
 });
 
 Deno.test("validateSettings lists every missing and malformed setting in one error", () => {
