@@ -160,6 +160,7 @@ export async function loginCommand(
     "identityPoolId",
     "region",
   ]);
+  for (const warning of resolved.warnings ?? []) out.warn(warning);
   const windowSeconds = refreshWindowSeconds(flags.refreshWindow, env);
   // A malformed COGNITO_PROXY_TIMEOUT_MS fails here, before signing in.
   proxyTimeoutFromEnv(env);
