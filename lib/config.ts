@@ -169,8 +169,9 @@ export type SharedFlagName = Exclude<
 
 /**
  * Every setting, in the order they are checked, listed and written. The
- * key of each row is the setting's name in {@linkcode Settings}, and also the
- * name commander gives its flag's value (`--user-pool-id` is `userPoolId`).
+ * key of each row is the setting's name in {@linkcode Settings}; for a shared
+ * flag it is also the name commander gives the flag's value
+ * (`--user-pool-id` is `userPoolId`).
  */
 export const SETTINGS: Readonly<Record<SettingName, SettingSpec>> = {
   userPoolId: {

@@ -12,6 +12,8 @@ import {
   type SettingName,
   type Settings,
   type SettingSource,
+  type SharedFlagName,
+  sourceOf,
   validateSettings,
 } from "../lib/config.ts";
 import { ConfigError, ExitCode } from "../lib/errors.ts";
@@ -1047,4 +1049,165 @@ Deno.test("the admin's authenticated role name resolves like every setting, and 
     /\(from file \/cfg\/c\.json\) is malformed.*Run `aws-cognito-admin setup-identity-pool` to correct it, or edit \/cfg\/c\.json\./,
   );
   assert.doesNotMatch(file.message, /aws-cognito-auth configure/);
+});
+
+// --- the settings table -----------------------------------------------------
+
+Deno.test("the parser declares every flag of the settings table; a shared flag gives its value under the setting's own name, and the shared flags are the SharedFlagName ones", async () => {
+  const { buildAuthProgram } = await import("../cli/auth_program.ts");
+  const { SETTING_ROWS } = await import("../lib/config.ts");
+  const program = buildAuthProgram();
+  const status = program.commands.find((c) => c.name() === "status")!;
+  const login = program.commands.find((c) => c.name() === "login")!;
+  const shared: SharedFlagName[] = [
+    "userPoolId",
+    "clientId",
+    "identityPoolId",
+    "region",
+    "lambdaFunctionName",
+    "managedLoginDomain",
+    "callbackPort",
+  ];
+  assert.deepEqual(
+    SETTING_ROWS.filter(([, row]) => row.option?.shared).map(([name]) => name),
+    shared,
+  );
+  for (const [name, row] of SETTING_ROWS) {
+    if (row.option === undefined) continue;
+    const command = row.option.shared ? status : login;
+    const option = command.options.find((o) => o.long === row.flag);
+    assert.ok(option, `${row.flag} is missing`);
+    // Shared flags go to loadSettings as they are; others are mapped by
+    // their command (login's --role-arn is classicRoleArn).
+    if (row.option.shared) assert.equal(option.attributeName(), name);
+  }
+});
+
+Deno.test("managed_login_domain takes an https origin, http only for loopback hosts, and the original's managed_login_url as its origin", async () => {
+  const ok = [
+    "https://example.auth.us-east-1.amazoncognito.com",
+    "https://login.example.com/",
+    "https://login.example.com:8443",
+    "http://127.0.0.1:9000",
+    "http://localhost:9000",
+    "http://[::1]:9000",
+  ];
+  for (const value of ok) {
+    const settings = validateSettings(
+      resolvedFrom({ managedLoginDomain: value }, "flag"),
+      [],
+    );
+    assert.equal(settings.managedLoginDomain, new URL(value).origin);
+  }
+  const bad: [string, RegExp][] = [
+    ["http://login.example.com", /not loopback/],
+    ["https://login.example.com/oauth2/authorize", /not an origin/],
+    ["https://login.example.com/?x=1", /not an origin/],
+    ["https://user@login.example.com", /not an origin/],
+    ["ftp://login.example.com", /is malformed/],
+    ["login.example.com", /is malformed/],
+  ];
+  for (const [value, fault] of bad) {
+    const error = configErrorFrom(() =>
+      validateSettings(
+        resolveSettings(
+          {},
+          { COGNITO_MANAGED_LOGIN_DOMAIN: value },
+          undefined,
+          META,
+        ),
+        [],
+      )
+    );
+    assert.match(error.message, fault, value);
+    assert.match(error.message, /from env COGNITO_MANAGED_LOGIN_DOMAIN/);
+    assert.match(error.message, /expected an https origin/);
+  }
+
+  await withTempDir(async (dir) => {
+    const path = join(dir, "cfg.json");
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        user_pool_id: "us-east-1_AbC123xyz",
+        managed_login_url:
+          "https://pool.auth.us-east-1.amazoncognito.com/login?client_id=x",
+      }),
+    );
+    const resolved = await loadSettings({}, { COGNITO_CLI_CONFIG: path });
+    assert.equal(
+      resolved.values.managedLoginDomain,
+      "https://pool.auth.us-east-1.amazoncognito.com",
+    );
+    assert.equal(resolved.sources.managedLoginDomain, "file");
+    assert.deepEqual(resolved.unknownFileKeys, []);
+  });
+});
+
+Deno.test("callback_port defaults to 47291, takes 1 to 65535 from flag, env or file (a JSON number too)", async () => {
+  const byDefault = resolveSettings({}, {}, undefined, META);
+  assert.equal(byDefault.values.callbackPort, "47291");
+  assert.equal(byDefault.sources.callbackPort, "default");
+  assert.equal(
+    resolveSettings({}, { COGNITO_CALLBACK_PORT: "8080" }, undefined, META)
+      .values.callbackPort,
+    "8080",
+  );
+  for (const value of ["1", "65535"]) {
+    validateSettings(resolvedFrom({ callbackPort: value }, "flag"), []);
+  }
+  for (const value of ["0", "65536", "80a", "-1", "123456"]) {
+    const error = configErrorFrom(() =>
+      validateSettings(resolvedFrom({ callbackPort: value }, "flag"), [])
+    );
+    assert.match(error.message, /callback port .*from flag --callback-port/);
+    assert.match(error.message, /expected a port number from 1 to 65535/);
+  }
+  await withTempDir(async (dir) => {
+    const path = join(dir, "cfg.json");
+    await Deno.writeTextFile(path, JSON.stringify({ callback_port: 9001 }));
+    assert.equal((await loadConfigFile(path))?.settings.callbackPort, "9001");
+    await Deno.writeTextFile(path, JSON.stringify({ callback_port: 1.5 }));
+    await assert.rejects(loadConfigFile(path), /"callback_port" \(a number\)/);
+  });
+});
+
+Deno.test("the admin config file names the proxy function when nothing closer does, and the source names that file", async () => {
+  await withTempDir(async (dir) => {
+    const admin = join(dir, ".cognito-admin-config.json");
+    await Deno.writeTextFile(
+      admin,
+      JSON.stringify({
+        aws_service_names: { lambda_function_name: "team-proxy" },
+        aws_configuration: { default_region: "ap-southeast-1" },
+      }),
+    );
+    const fromAdmin = await loadSettings({}, { HOME: dir });
+    assert.equal(fromAdmin.values.lambdaFunctionName, "team-proxy");
+    assert.equal(fromAdmin.sources.lambdaFunctionName, "admin-file");
+    assert.equal(fromAdmin.adminConfigFound, true);
+    assert.equal(
+      sourceOf(fromAdmin, "lambdaFunctionName", "admin-file"),
+      `file ${admin}`,
+    );
+    // The original's default_region is not ours: the region stays unset.
+    assert.equal(fromAdmin.values.region, undefined);
+
+    await Deno.writeTextFile(
+      join(dir, ".cognito-cli-config.json"),
+      JSON.stringify({ lambda_function_name: "cli-proxy" }),
+    );
+    const fromCli = await loadSettings({}, { HOME: dir });
+    assert.equal(fromCli.values.lambdaFunctionName, "cli-proxy");
+    assert.equal(fromCli.sources.lambdaFunctionName, "file");
+
+    await Deno.writeTextFile(
+      admin,
+      JSON.stringify({ aws_service_names: { lambda_function_name: 7 } }),
+    );
+    await assert.rejects(
+      loadSettings({}, { HOME: dir }),
+      /admin config file .* "aws_service_names\.lambda_function_name" \(a number\)/,
+    );
+  });
 });
