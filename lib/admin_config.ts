@@ -166,7 +166,7 @@ export async function saveAdminConfig(
     if (value === undefined || value === "") continue;
     if (!spec.valid(value)) {
       throw new ConfigError(
-        `The ${spec.question.toLowerCase()} ${
+        `The ${spec.question} ${
           JSON.stringify(value.slice(0, 80))
         } is malformed: expected ${spec.expected}.`,
       );
