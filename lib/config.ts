@@ -718,8 +718,8 @@ export function resolveSettings(
     );
     warnings.push(
       `The region ${values.region} (from ${from}) differs from the user ` +
-        `pool id's region ${fromPool}: Cognito calls go to ` +
-        `${values.region}. Unset it to use ${fromPool}.`,
+        `pool id's region ${fromPool}: Cognito calls go to ${fromPool}, and ` +
+        `${values.region} is used for the proxy and written into the profile.`,
     );
   }
 
