@@ -11,12 +11,14 @@
  */
 import {
   Command,
+  type CommandUnknownOpts,
   InvalidArgumentError,
   type OptionValues,
 } from "@commander-js/extra-typings";
 import denoJson from "./deno.json" with { type: "json" };
 import { addCompletionsCommand } from "./cli/completions.ts";
 import { runCli } from "./cli/run.ts";
+import { ADMIN_NAMES, type AdminName } from "./lib/admin_config.ts";
 import {
   isBucketName,
   isIdentityPoolName,
@@ -64,6 +66,34 @@ function withRoleFlags<
       "Identity Pool whose authenticated role is meant",
     )
     .option("--region <region>", "AWS region");
+}
+
+/**
+ * The flags left unset or at their default, filled from the admin config file
+ * (`~/.cognito-admin-config.json`) where it names them. `names` maps each
+ * flag's value (as commander names it) to the name in the file.
+ */
+async function withAdminNames<T extends object>(
+  flags: T,
+  command: CommandUnknownOpts,
+  names: Partial<Record<keyof T & string, AdminName>>,
+): Promise<T> {
+  const pending = (Object.entries(names) as [string, AdminName][]).filter(
+    ([attribute]) => {
+      const source = command.getOptionValueSource(attribute);
+      return source === undefined || source === "default";
+    },
+  );
+  if (pending.length === 0) return flags;
+  const { loadAdminConfig } = await import("./lib/admin_config.ts");
+  const config = await loadAdminConfig(Deno.env.toObject());
+  const filled = { ...flags } as Record<string, unknown>;
+  for (const [attribute, name] of pending) {
+    if (config.names[name] !== undefined) {
+      filled[attribute] = config.names[name];
+    }
+  }
+  return filled as T;
 }
 
 /** `--yes` and `--dry-run`, for every command that changes AWS. */
@@ -200,17 +230,17 @@ export function buildAdminProgram(): Command {
       "--user-name <name>",
       "IAM user for --create-user",
       userName,
-      "cognito-proxy-user",
+      ADMIN_NAMES.iamUserName.default,
     )
     .option(
       "--long-lived-role-name <name>",
       "role the proxy assumes",
-      "CognitoLongLivedRole",
+      ADMIN_NAMES.longLivedRoleName.default,
     )
     .option(
       "--execution-role-name <name>",
       "the function's execution role",
-      "CognitoCredentialProxyExecutionRole",
+      ADMIN_NAMES.executionRoleName.default,
     )
     .option(
       "--zip-file <file>",
@@ -228,11 +258,17 @@ export function buildAdminProgram(): Command {
     )
     .option("--client-id <id>", "app client id accepted as the token audience")
     .option("--lambda-function-name <name>", "the function's name")
-    .action(async (flags) => {
+    .action(async (flags, command) => {
       const { lambdaDeployCommand } = await import(
         "./cli/admin/lambda_deploy.ts"
       );
-      await lambdaDeployCommand(flags);
+      await lambdaDeployCommand(
+        await withAdminNames(flags, command, {
+          userName: "iamUserName",
+          longLivedRoleName: "longLivedRoleName",
+          executionRoleName: "executionRoleName",
+        }),
+      );
     });
 
   withChangeFlags(
@@ -261,11 +297,53 @@ export function buildAdminProgram(): Command {
       "--lambda-function-name <name>",
       "the credential proxy the role may invoke",
     )
-    .action(async (flags) => {
+    .action(async (flags, command) => {
       const { setupIdentityPoolCommand } = await import(
         "./cli/admin/setup_identity_pool.ts"
       );
-      await setupIdentityPoolCommand(flags);
+      await setupIdentityPoolCommand(
+        await withAdminNames(flags, command, {
+          identityPoolName: "identityPoolName",
+        }),
+      );
+    });
+
+  program.command("configure")
+    .description(
+      "Save the names the admin commands give what they create to the admin " +
+        "config file (~/.cognito-admin-config.json; asks on a terminal, or " +
+        "takes them from flags)",
+    )
+    .option("--user-name <name>", ADMIN_NAMES.iamUserName.question, userName)
+    .option(
+      "--execution-role-name <name>",
+      ADMIN_NAMES.executionRoleName.question,
+      roleName,
+    )
+    .option(
+      "--long-lived-role-name <name>",
+      ADMIN_NAMES.longLivedRoleName.question,
+      roleName,
+    )
+    .option(
+      "--lambda-function-name <name>",
+      ADMIN_NAMES.lambdaFunctionName.question,
+    )
+    .option(
+      "--identity-pool-name <name>",
+      ADMIN_NAMES.identityPoolName.question,
+    )
+    .action(async (flags) => {
+      const { adminConfigureCommand } = await import(
+        "./cli/admin/configure.ts"
+      );
+      await adminConfigureCommand({
+        iamUserName: flags.userName,
+        executionRoleName: flags.executionRoleName,
+        longLivedRoleName: flags.longLivedRoleName,
+        lambdaFunctionName: flags.lambdaFunctionName,
+        identityPoolName: flags.identityPoolName,
+      });
     });
   const managedLogin = program.command("managed-login").description(
     "Browser sign-in through the User Pool's Managed Login pages",

@@ -5,7 +5,7 @@
  * @module
  */
 import { InputRequiredError } from "../lib/errors.ts";
-import type { Prompter } from "../lib/terminal.ts";
+import type { Prompter } from "./terminal.ts";
 import type { MfaKind } from "../lib/user_pool.ts";
 import { out } from "./run.ts";
 

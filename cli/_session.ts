@@ -8,7 +8,7 @@
 import { loadSettings } from "../lib/config.ts";
 import type { Session } from "../lib/session_cache.ts";
 import { sessionCredentials, type SignInAgain } from "../lib/session.ts";
-import { terminalPrompter } from "../lib/terminal.ts";
+import { terminalPrompter } from "./terminal.ts";
 import { askMfaCode, askNewPassword } from "./_prompts.ts";
 import { out } from "./run.ts";
 

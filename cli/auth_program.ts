@@ -12,6 +12,12 @@ import {
 } from "@commander-js/extra-typings";
 import denoJson from "../deno.json" with { type: "json" };
 import { parseSessionDuration } from "../lib/console.ts";
+import {
+  SETTING_ROWS,
+  type SettingName,
+  SETTINGS,
+  type SharedFlagName,
+} from "../lib/config.ts";
 import { addCompletionsCommand } from "./completions.ts";
 // Each command's module is imported in its action, so that a command loads
 // only what it uses (`credential-process` on a cache hit: the cache alone).
@@ -48,24 +54,27 @@ function parseConsoleDuration(value: string): number {
   }
 }
 
-/** Adds the settings flags shared by several commands. */
+/** The flag of a setting, declared as its row in the settings table says. */
+function settingOption(name: SettingName): Option {
+  const { flag, option } = SETTINGS[name];
+  if (option === undefined) throw new Error(`${name} has no flag`);
+  return new Option(`${flag} ${option.value}`, option.help);
+}
+
+/** Adds the settings flags shared by several commands (the table's order). */
 function withSettingsFlags<
   Args extends unknown[],
   Opts extends OptionValues,
   Globals extends OptionValues,
 >(command: Command<Args, Opts, Globals>) {
-  return command
-    .option("--user-pool-id <id>", "Cognito User Pool id (us-east-1_xxxx)")
-    .option("--client-id <id>", "User Pool app client id")
-    .option(
-      "--identity-pool-id <id>",
-      "Cognito Identity Pool id (us-east-1:xxxxxxxx-...)",
-    )
-    .option("--region <region>", "AWS region written into the profile")
-    .option(
-      "--lambda-function-name <name>",
-      "credential proxy function (default cognito-credential-proxy)",
-    );
+  for (const [name, row] of SETTING_ROWS) {
+    if (row.option?.shared) command.addOption(settingOption(name));
+  }
+  return command as unknown as Command<
+    Args,
+    Opts & { [K in SharedFlagName]?: string },
+    Globals
+  >;
 }
 
 /** Builds the command-line parser. Exported for tests and completions. */
@@ -150,11 +159,7 @@ export function buildAuthProgram(): Command {
         "enhanced" as const,
       ),
     )
-    .option(
-      "--role-arn <arn>",
-      "the role --flow classic assumes (else COGNITO_CLASSIC_ROLE_ARN or " +
-        "classic_role_arn)",
-    )
+    .addOption(settingOption("classicRoleArn") as Option<"--role-arn <arn>">)
     .addOption(
       new Option(
         "--format <format>",

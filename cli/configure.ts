@@ -1,32 +1,30 @@
 /**
  * `aws-cognito-auth configure`: save the pool ids and region to the config
- * file, by prompts on a terminal or by flags.
+ * file, by prompts on a terminal or by flags. What it asks is every row of
+ * the settings table that has a question.
  *
  * @module
  */
 import {
   configFilePath,
   loadConfigFile,
+  loadSettings,
   resolveSettings,
   saveConfigFile,
-  type SettingName,
+  SETTING_ROWS,
   type Settings,
+  type SharedFlagName,
   validateSettings,
 } from "../lib/config.ts";
 import { InputRequiredError } from "../lib/errors.ts";
-import { type Prompter, terminalPrompter } from "../lib/terminal.ts";
+import { type Prompter, terminalPrompter } from "./terminal.ts";
 import { out } from "./run.ts";
 
 /** The settings flags, as commander gives them. */
-export type ConfigureFlags = Settings;
+export type ConfigureFlags = Pick<Settings, SharedFlagName>;
 
-const QUESTIONS: [SettingName, string][] = [
-  ["userPoolId", "Cognito User Pool id"],
-  ["clientId", "User Pool app client id"],
-  ["identityPoolId", "Cognito Identity Pool id"],
-  ["region", "AWS region"],
-  ["lambdaFunctionName", "Credential proxy function name"],
-];
+/** The settings `configure` asks about, in table order. */
+const ASKED = SETTING_ROWS.filter(([, row]) => row.question !== undefined);
 
 /**
  * Merges new values into the config file. With no flags on a terminal, asks
@@ -42,30 +40,37 @@ export async function configureCommand(
   const given = Object.values(flags).some((v) => v !== undefined);
   const next: Settings = { ...existing?.settings };
   if (given) {
-    for (const [name] of QUESTIONS) {
-      if (flags[name] !== undefined) next[name] = flags[name];
+    for (const [name] of ASKED) {
+      const value = (flags as Settings)[name];
+      if (value !== undefined) next[name] = value;
     }
   } else if (prompter) {
-    const current = resolveSettings({}, env, existing?.settings, {
-      configPath: path,
-      configFileFound: existing !== undefined,
-    }).values;
+    const current = await loadSettings({}, env);
     // Settings not asked about (e.g. a client secret) stay as they are.
-    for (const [name, question] of QUESTIONS) {
-      const answer = (await prompter.text(question, current[name])).trim();
-      if (answer) next[name] = answer;
-      else delete next[name];
+    for (const [name, { question }] of ASKED) {
+      const shown = current.values[name];
+      const answer = (await prompter.text(question!, shown)).trim();
+      const source = current.sources[name];
+      if (!answer) delete next[name];
+      else if (
+        answer === shown && (source === "default" || source === "admin-file")
+      ) {
+        // A default, or a name the admin config file gives, needs no entry
+        // of its own in the file.
+        delete next[name];
+      } else next[name] = answer;
     }
   } else {
     throw new InputRequiredError(
       "configure needs a terminal to ask questions, or the values as flags: " +
-        "--user-pool-id, --client-id, --identity-pool-id, --region, " +
-        "--lambda-function-name.",
+        `${ASKED.map(([, row]) => row.flag).join(", ")}.`,
     );
   }
-  if (next.lambdaFunctionName === "cognito-credential-proxy") {
+  for (const [name, row] of ASKED) {
     // The default needs no entry of its own in the file.
-    delete next.lambdaFunctionName;
+    if (row.default !== undefined && next[name] === row.default) {
+      delete next[name];
+    }
   }
   validateSettings(
     resolveSettings(next, {}, undefined, {

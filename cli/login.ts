@@ -21,11 +21,7 @@ import {
   type CredentialFlow,
   refreshWindowSeconds,
 } from "../lib/session_cache.ts";
-import {
-  type Prompter,
-  readAllStdin,
-  terminalPrompter,
-} from "../lib/terminal.ts";
+import { type Prompter, readAllStdin, terminalPrompter } from "./terminal.ts";
 import type { AuthFlow, MfaKind } from "../lib/user_pool.ts";
 import { deliverGithub, isGithubFormat, prepareGithubRun } from "./_github.ts";
 import { askMfaCode, askNewPassword } from "./_prompts.ts";
@@ -173,6 +169,7 @@ export async function loginCommand(
     ? await prepareGithubRun(flags.format, flags.profile, env)
     : undefined;
   if (github) env = github.env;
+  for (const warning of resolved.warnings ?? []) out.warn(warning);
   const windowSeconds = refreshWindowSeconds(flags.refreshWindow, env);
   // A malformed COGNITO_PROXY_TIMEOUT_MS fails here, before signing in.
   proxyTimeoutFromEnv(env);

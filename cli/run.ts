@@ -12,7 +12,7 @@ import {
   ExitCode,
   isServiceAnswer,
 } from "../lib/errors.ts";
-import { colorEnabled, palette } from "../lib/terminal.ts";
+import { colorEnabled, palette } from "./terminal.ts";
 
 /** Output helpers for command files: messages go to stderr, data to stdout. */
 export const out = {

@@ -10,29 +10,17 @@ import {
   sectionName,
 } from "../lib/aws_files.ts";
 import {
-  describeSource,
   loadSettings,
   maskId,
-  type SettingName,
+  SETTING_ROWS,
   type Settings,
+  sourceOf,
   validateSettings,
 } from "../lib/config.ts";
 import { describeExpiry } from "../lib/credentials.ts";
 import { CliError, ConfigError } from "../lib/errors.ts";
 import { readSession, sessionFilePath } from "../lib/session_cache.ts";
 import { out } from "./run.ts";
-
-/** Each setting shown: its name, its file key, and how it is shown. */
-const ROWS: [SettingName, string, boolean | "secret"][] = [
-  ["userPoolId", "user_pool_id", true],
-  ["clientId", "client_id", true],
-  ["identityPoolId", "identity_pool_id", true],
-  ["region", "region", false],
-  ["lambdaFunctionName", "lambda_function_name", false],
-  ["clientSecret", "client_secret", "secret"],
-  ["classicRoleArn", "classic_role_arn", false],
-  ["authRoleName", "auth_role_name", false],
-];
 
 /**
  * Prints the status report. Exits non-zero (through a {@linkcode ConfigError})
@@ -47,26 +35,27 @@ export async function statusCommand(
   const { profile, ...settingFlags } = flags;
   const resolved = await loadSettings(settingFlags, env);
   const lines = ["Settings (flags, then environment, then config file):"];
-  for (const [name, key, masked] of ROWS) {
+  for (const [name, { fileKey, display }] of SETTING_ROWS) {
     const value = resolved.values[name];
     const source = resolved.sources[name];
     const shown = value === undefined
       ? "(not set)"
-      : masked === "secret"
+      : display === "secret"
       ? "(set, hidden)"
-      : masked
+      : display === "masked"
       ? maskId(value)
       : value;
-    const from = source
-      ? `  (${describeSource(name, source, resolved.configPath)})`
-      : "";
-    lines.push(`  ${key.padEnd(22)}${shown}${from}`);
+    const from = source ? `  (${sourceOf(resolved, name, source)})` : "";
+    lines.push(`  ${fileKey.padEnd(22)}${shown}${from}`);
   }
   lines.push(
     `Config file:       ${resolved.configPath}${
       resolved.configFileFound ? "" : " (not found)"
     }`,
   );
+  if (resolved.adminConfigFound) {
+    lines.push(`Admin config file: ${resolved.adminConfigPath}`);
+  }
   if (resolved.unknownFileKeys.length) {
     lines.push(
       `  (keys this version does not use, kept as they are: ${
@@ -79,6 +68,7 @@ export async function statusCommand(
   lines.push(`Profile ${profile}: ${await describeProfile(profile, env, now)}`);
   lines.push(...await describeCredentialProcess(profile, env, now));
   out.data(lines.join("\n"));
+  for (const warning of resolved.warnings ?? []) out.warn(warning);
 
   try {
     validateSettings(resolved, ["userPoolId", "clientId", "identityPoolId"]);

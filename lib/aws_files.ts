@@ -25,6 +25,7 @@ import {
 } from "./atomic_file.ts";
 import { CredentialsFileError } from "./errors.ts";
 import { withFileLock } from "./file_lock.ts";
+import { HOME_VARIABLES, homeDir } from "./home.ts";
 
 /** Which of the two shared AWS files a profile lives in. */
 export type AwsFileKind = "credentials" | "config";
@@ -40,13 +41,11 @@ function envGet(env: Env | undefined, name: string): string | undefined {
   return value === "" ? undefined : value;
 }
 
-function homeDir(env: Env | undefined): string {
-  // Same order as the AWS SDK for JavaScript (getHomeDir): HOME, then
-  // USERPROFILE, then HOMEDRIVE + HOMEPATH (Windows).
-  const home = envGet(env, "HOME") ?? envGet(env, "USERPROFILE");
+function homeFolder(env: Env | undefined): string {
+  const home = homeDir(
+    env ?? Object.fromEntries(HOME_VARIABLES.map((n) => [n, Deno.env.get(n)])),
+  );
   if (home) return home;
-  const homePath = envGet(env, "HOMEPATH");
-  if (homePath) return `${envGet(env, "HOMEDRIVE") ?? "C:\\"}${homePath}`;
   throw new CredentialsFileError(
     "Cannot find your home directory. Set HOME (USERPROFILE on Windows), or " +
       "set AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE to the files to use.",
@@ -59,9 +58,9 @@ function filePath(
   fileName: string,
 ): string {
   const fromEnv = envGet(env, variable);
-  if (fromEnv === undefined) return join(homeDir(env), ".aws", fileName);
+  if (fromEnv === undefined) return join(homeFolder(env), ".aws", fileName);
   // The SDK and the AWS CLI both expand a leading "~/" in these variables.
-  if (/^~[\/\\]/.test(fromEnv)) return join(homeDir(env), fromEnv.slice(2));
+  if (/^~[\/\\]/.test(fromEnv)) return join(homeFolder(env), fromEnv.slice(2));
   return fromEnv;
 }
 
@@ -109,7 +108,7 @@ export async function checkHomeFolder(env?: Env): Promise<void> {
     },
   );
   if (!viaHome) return;
-  const home = homeDir(env);
+  const home = homeFolder(env);
   let info: Deno.FileInfo | undefined;
   try {
     info = await Deno.stat(home);

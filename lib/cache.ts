@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { homeDir } from "./home.ts";
 
 /**
  * The cache folder: `$XDG_CACHE_HOME/cognito-authoriser`, else
@@ -17,7 +18,7 @@ export function cacheDir(
 ): string | undefined {
   if (env.XDG_CACHE_HOME) return `${env.XDG_CACHE_HOME}/cognito-authoriser`;
   if (env.LOCALAPPDATA) return `${env.LOCALAPPDATA}/cognito-authoriser`;
-  const home = env.HOME ?? env.USERPROFILE;
+  const home = homeDir(env);
   return home ? `${home}/.cache/cognito-authoriser` : undefined;
 }
 

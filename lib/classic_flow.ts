@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { ROLE_ARN_PATTERN } from "./config.ts";
 import type { TemporaryCredentials } from "./credentials.ts";
 import {
   ConfigError,
@@ -53,9 +54,6 @@ export interface ClassicFlowResult {
   credentials: TemporaryCredentials;
 }
 
-/** What an IAM role ARN looks like (the AWS API reference's pattern). */
-const ROLE_ARN = /^arn:[\w+=\/,.@-]+:iam::\d{12}:role\/[\w+=\/,.@-]+$/;
-
 /**
  * A role session name for a user: `CognitoAuth-<user>`, with characters
  * STS refuses replaced by `_`, at most 64 characters.
@@ -90,7 +88,7 @@ export function roleSessionName(username: string): string {
 export async function classicFlowCredentials(
   options: ClassicFlowOptions,
 ): Promise<ClassicFlowResult> {
-  if (!ROLE_ARN.test(options.roleArn)) {
+  if (!ROLE_ARN_PATTERN.test(options.roleArn)) {
     throw new ConfigError(
       `The classic flow's role ARN ${
         JSON.stringify(options.roleArn.slice(0, 100))

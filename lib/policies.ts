@@ -28,7 +28,7 @@ import longLivedTrust from "../policies/long_lived_trust.json" with {
 };
 import lambdaTrust from "../policies/lambda_trust.json" with { type: "json" };
 import lambdaLogs from "../policies/lambda_logs.json" with { type: "json" };
-import { findJsonSyntaxError } from "./config.ts";
+import { findJsonSyntaxError } from "./json_error.ts";
 import { PolicyFileError } from "./errors.ts";
 
 /** An IAM policy document (identity-based or trust policy). */

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { colorEnabled, palette } from "../lib/terminal.ts";
+import { colorEnabled, palette } from "../cli/terminal.ts";
 import { createCognitoStack } from "../tests/support/fixtures.ts";
 import { makeTempHome, runAuth, type TempHome } from "../tests/support/cli.ts";
 import { type MotoServer, startMoto } from "../tests/support/moto.ts";

@@ -12,6 +12,8 @@ import {
   type SettingName,
   type Settings,
   type SettingSource,
+  type SharedFlagName,
+  sourceOf,
   validateSettings,
 } from "../lib/config.ts";
 import { ConfigError, ExitCode } from "../lib/errors.ts";
@@ -104,6 +106,7 @@ Deno.test("resolveSettings takes flags over env over file and records each sourc
     identityPoolId: "us-east-1:a988108b-e448-4596-8be6-059e064351f5",
     region: "eu-west-2",
     lambdaFunctionName: "my-proxy",
+    callbackPort: "47291",
   });
   assert.deepEqual(resolved.sources, {
     userPoolId: "flag",
@@ -111,6 +114,7 @@ Deno.test("resolveSettings takes flags over env over file and records each sourc
     identityPoolId: "file",
     region: "file",
     lambdaFunctionName: "file",
+    callbackPort: "default",
   });
   assert.equal(resolved.configPath, META.configPath);
   assert.equal(resolved.configFileFound, true);
@@ -169,28 +173,69 @@ Deno.test("resolveSettings does not derive a region from a pool id without a reg
   assert.equal(resolved.sources.region, undefined);
 });
 
-Deno.test("resolveSettings uses AWS_DEFAULT_REGION when AWS_REGION is unset", () => {
-  const resolved = resolveSettings(
+Deno.test("resolveSettings ignores AWS_DEFAULT_REGION: the region comes from --region, AWS_REGION, the file, then the pool id", () => {
+  const pool = { COGNITO_USER_POOL_ID: "us-east-1_AbC123xyz" };
+  const fileWins = resolveSettings(
     {},
-    {
-      AWS_DEFAULT_REGION: "us-gov-west-1",
-      COGNITO_USER_POOL_ID: "us-east-1_AbC123xyz",
-    },
-    { region: "eu-west-1" },
+    { AWS_DEFAULT_REGION: "eu-west-1", ...pool },
+    { region: "us-east-1" },
     META,
   );
-  assert.equal(resolved.values.region, "us-gov-west-1");
-  assert.equal(resolved.sources.region, "env");
-  assert.equal(resolved.envNames?.region, "AWS_DEFAULT_REGION");
+  assert.equal(fileWins.values.region, "us-east-1");
+  assert.equal(fileWins.sources.region, "file");
+  assert.deepEqual(fileWins.warnings, []);
 
-  const both = resolveSettings(
+  const derived = resolveSettings(
     {},
-    { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "us-gov-west-1" },
+    { AWS_DEFAULT_REGION: "eu-west-1", ...pool },
     undefined,
     META,
   );
-  assert.equal(both.values.region, "us-east-2");
-  assert.equal(both.envNames?.region, "AWS_REGION");
+  assert.equal(derived.values.region, "us-east-1");
+  assert.equal(derived.sources.region, "derived");
+
+  const envWins = resolveSettings(
+    {},
+    { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "us-gov-west-1", ...pool },
+    { region: "us-east-1" },
+    META,
+  );
+  assert.equal(envWins.values.region, "us-east-2");
+  assert.equal(envWins.envNames?.region, "AWS_REGION");
+
+  const flagWins = resolveSettings(
+    { region: "us-east-1" },
+    { AWS_REGION: "us-east-2", ...pool },
+    undefined,
+    META,
+  );
+  assert.equal(flagWins.values.region, "us-east-1");
+  assert.equal(flagWins.sources.region, "flag");
+});
+
+Deno.test("resolveSettings warns, naming where it came from, when a given region differs from the user pool id's", () => {
+  const resolved = resolveSettings(
+    {},
+    { AWS_REGION: "eu-west-1", COGNITO_USER_POOL_ID: "us-east-1_AbC123xyz" },
+    undefined,
+    META,
+  );
+  assert.equal(resolved.values.region, "eu-west-1");
+  assert.equal(resolved.warnings?.length, 1);
+  assert.match(
+    resolved.warnings![0],
+    /region eu-west-1 \(from env AWS_REGION\) differs from the user pool id's region us-east-1/,
+  );
+  const fromFile = resolveSettings(
+    {},
+    {},
+    { region: "eu-west-2", userPoolId: "us-east-1_AbC123xyz" },
+    META,
+  );
+  assert.match(
+    fromFile.warnings![0],
+    /\(from file \/home\/me\/.cognito-cli-config.json\)/,
+  );
 });
 
 Deno.test("resolveSettings defaults the Lambda function name and reads COGNITO_LAMBDA_FUNCTION_NAME", () => {
@@ -573,7 +618,7 @@ const MALFORMED: {
   },
 ];
 
-const LABELS: Record<SettingName, string> = {
+const LABELS: Partial<Record<SettingName, string>> = {
   userPoolId: "user pool id",
   clientId: "client id",
   identityPoolId: "identity pool id",
@@ -593,7 +638,7 @@ Deno.test("validateSettings rejects malformed values naming the setting, its sou
       )
     );
     const where = fromFile.message;
-    assert.ok(where.includes(LABELS[name]), where);
+    assert.ok(where.includes(LABELS[name]!), where);
     assert.ok(where.includes(JSON.stringify(value).slice(0, 40)), where);
     assert.ok(where.includes("(from file /cfg/c.json)"), where);
     assert.match(where, /expected /);
@@ -621,18 +666,15 @@ Deno.test("validateSettings rejects malformed values naming the setting, its sou
   }
 });
 
-Deno.test("validateSettings names AWS_DEFAULT_REGION when the bad region came from it", () => {
+Deno.test("validateSettings names the variable a bad region came from", () => {
   const error = configErrorFrom(() =>
     validateSettings(
-      resolveSettings({}, { AWS_DEFAULT_REGION: "nowhere" }, undefined, META),
+      resolveSettings({}, { AWS_REGION: "nowhere" }, undefined, META),
       [],
     )
   );
-  assert.match(
-    error.message,
-    /region "nowhere" \(from env AWS_DEFAULT_REGION\)/,
-  );
-  assert.match(error.message, /Set AWS_DEFAULT_REGION/);
+  assert.match(error.message, /region "nowhere" \(from env AWS_REGION\)/);
+  assert.match(error.message, /Set AWS_REGION/);
 });
 
 Deno.test("validateSettings lists every missing and malformed setting in one error", () => {
@@ -1007,4 +1049,165 @@ Deno.test("the admin's authenticated role name resolves like every setting, and 
     /\(from file \/cfg\/c\.json\) is malformed.*Run `aws-cognito-admin setup-identity-pool` to correct it, or edit \/cfg\/c\.json\./,
   );
   assert.doesNotMatch(file.message, /aws-cognito-auth configure/);
+});
+
+// --- the settings table -----------------------------------------------------
+
+Deno.test("the parser declares every flag of the settings table; a shared flag gives its value under the setting's own name, and the shared flags are the SharedFlagName ones", async () => {
+  const { buildAuthProgram } = await import("../cli/auth_program.ts");
+  const { SETTING_ROWS } = await import("../lib/config.ts");
+  const program = buildAuthProgram();
+  const status = program.commands.find((c) => c.name() === "status")!;
+  const login = program.commands.find((c) => c.name() === "login")!;
+  const shared: SharedFlagName[] = [
+    "userPoolId",
+    "clientId",
+    "identityPoolId",
+    "region",
+    "lambdaFunctionName",
+    "managedLoginDomain",
+    "callbackPort",
+  ];
+  assert.deepEqual(
+    SETTING_ROWS.filter(([, row]) => row.option?.shared).map(([name]) => name),
+    shared,
+  );
+  for (const [name, row] of SETTING_ROWS) {
+    if (row.option === undefined) continue;
+    const command = row.option.shared ? status : login;
+    const option = command.options.find((o) => o.long === row.flag);
+    assert.ok(option, `${row.flag} is missing`);
+    // Shared flags go to loadSettings as they are; others are mapped by
+    // their command (login's --role-arn is classicRoleArn).
+    if (row.option.shared) assert.equal(option.attributeName(), name);
+  }
+});
+
+Deno.test("managed_login_domain takes an https origin, http only for loopback hosts, and the original's managed_login_url as its origin", async () => {
+  const ok = [
+    "https://example.auth.us-east-1.amazoncognito.com",
+    "https://login.example.com/",
+    "https://login.example.com:8443",
+    "http://127.0.0.1:9000",
+    "http://localhost:9000",
+    "http://[::1]:9000",
+  ];
+  for (const value of ok) {
+    const settings = validateSettings(
+      resolvedFrom({ managedLoginDomain: value }, "flag"),
+      [],
+    );
+    assert.equal(settings.managedLoginDomain, new URL(value).origin);
+  }
+  const bad: [string, RegExp][] = [
+    ["http://login.example.com", /not loopback/],
+    ["https://login.example.com/oauth2/authorize", /not an origin/],
+    ["https://login.example.com/?x=1", /not an origin/],
+    ["https://user@login.example.com", /not an origin/],
+    ["ftp://login.example.com", /is malformed/],
+    ["login.example.com", /is malformed/],
+  ];
+  for (const [value, fault] of bad) {
+    const error = configErrorFrom(() =>
+      validateSettings(
+        resolveSettings(
+          {},
+          { COGNITO_MANAGED_LOGIN_DOMAIN: value },
+          undefined,
+          META,
+        ),
+        [],
+      )
+    );
+    assert.match(error.message, fault, value);
+    assert.match(error.message, /from env COGNITO_MANAGED_LOGIN_DOMAIN/);
+    assert.match(error.message, /expected an https origin/);
+  }
+
+  await withTempDir(async (dir) => {
+    const path = join(dir, "cfg.json");
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        user_pool_id: "us-east-1_AbC123xyz",
+        managed_login_url:
+          "https://pool.auth.us-east-1.amazoncognito.com/login?client_id=x",
+      }),
+    );
+    const resolved = await loadSettings({}, { COGNITO_CLI_CONFIG: path });
+    assert.equal(
+      resolved.values.managedLoginDomain,
+      "https://pool.auth.us-east-1.amazoncognito.com",
+    );
+    assert.equal(resolved.sources.managedLoginDomain, "file");
+    assert.deepEqual(resolved.unknownFileKeys, []);
+  });
+});
+
+Deno.test("callback_port defaults to 47291, takes 1 to 65535 from flag, env or file (a JSON number too)", async () => {
+  const byDefault = resolveSettings({}, {}, undefined, META);
+  assert.equal(byDefault.values.callbackPort, "47291");
+  assert.equal(byDefault.sources.callbackPort, "default");
+  assert.equal(
+    resolveSettings({}, { COGNITO_CALLBACK_PORT: "8080" }, undefined, META)
+      .values.callbackPort,
+    "8080",
+  );
+  for (const value of ["1", "65535"]) {
+    validateSettings(resolvedFrom({ callbackPort: value }, "flag"), []);
+  }
+  for (const value of ["0", "65536", "80a", "-1", "123456"]) {
+    const error = configErrorFrom(() =>
+      validateSettings(resolvedFrom({ callbackPort: value }, "flag"), [])
+    );
+    assert.match(error.message, /callback port .*from flag --callback-port/);
+    assert.match(error.message, /expected a port number from 1 to 65535/);
+  }
+  await withTempDir(async (dir) => {
+    const path = join(dir, "cfg.json");
+    await Deno.writeTextFile(path, JSON.stringify({ callback_port: 9001 }));
+    assert.equal((await loadConfigFile(path))?.settings.callbackPort, "9001");
+    await Deno.writeTextFile(path, JSON.stringify({ callback_port: 1.5 }));
+    await assert.rejects(loadConfigFile(path), /"callback_port" \(a number\)/);
+  });
+});
+
+Deno.test("the admin config file names the proxy function when nothing closer does, and the source names that file", async () => {
+  await withTempDir(async (dir) => {
+    const admin = join(dir, ".cognito-admin-config.json");
+    await Deno.writeTextFile(
+      admin,
+      JSON.stringify({
+        aws_service_names: { lambda_function_name: "team-proxy" },
+        aws_configuration: { default_region: "ap-southeast-1" },
+      }),
+    );
+    const fromAdmin = await loadSettings({}, { HOME: dir });
+    assert.equal(fromAdmin.values.lambdaFunctionName, "team-proxy");
+    assert.equal(fromAdmin.sources.lambdaFunctionName, "admin-file");
+    assert.equal(fromAdmin.adminConfigFound, true);
+    assert.equal(
+      sourceOf(fromAdmin, "lambdaFunctionName", "admin-file"),
+      `file ${admin}`,
+    );
+    // The original's default_region is not ours: the region stays unset.
+    assert.equal(fromAdmin.values.region, undefined);
+
+    await Deno.writeTextFile(
+      join(dir, ".cognito-cli-config.json"),
+      JSON.stringify({ lambda_function_name: "cli-proxy" }),
+    );
+    const fromCli = await loadSettings({}, { HOME: dir });
+    assert.equal(fromCli.values.lambdaFunctionName, "cli-proxy");
+    assert.equal(fromCli.sources.lambdaFunctionName, "file");
+
+    await Deno.writeTextFile(
+      admin,
+      JSON.stringify({ aws_service_names: { lambda_function_name: 7 } }),
+    );
+    await assert.rejects(
+      loadSettings({}, { HOME: dir }),
+      /admin config file .* "aws_service_names\.lambda_function_name" \(a number\)/,
+    );
+  });
 });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { configureCommand } from "../cli/configure.ts";
-import type { Prompter } from "../lib/terminal.ts";
+import type { Prompter } from "../cli/terminal.ts";
 
 function scripted(answers: string[]) {
   const asked: { message: string; defaultValue?: string }[] = [];

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { AUTH_TS, DENO_DIR } from "./support/cli.ts";
 import { runCommand } from "./support/tools.ts";
-import { palette } from "../lib/terminal.ts";
+import { palette } from "../cli/terminal.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 const ESC = String.fromCharCode(0x1b);

@@ -22,7 +22,7 @@ import {
   planRolePolicy,
   type RolePolicyRequest,
 } from "../../lib/admin/role_policy.ts";
-import { colorEnabled, palette, type Prompter } from "../../lib/terminal.ts";
+import { colorEnabled, palette, type Prompter } from "../terminal.ts";
 import { out } from "../run.ts";
 
 /** `--yes` and `--dry-run`, taken by every command that changes AWS. */

@@ -18,7 +18,7 @@ import {
   planLambdaDeploy,
 } from "../../lib/admin/lambda_deploy.ts";
 import { isFunctionName } from "../../lib/admin/names.ts";
-import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
+import { type Prompter, terminalPrompter } from "../terminal.ts";
 import { out } from "../run.ts";
 import {
   type ChangeFlags,

@@ -14,7 +14,7 @@ import {
   DEFAULT_SCOPES,
 } from "../../lib/browser_sign_in.ts";
 import { planManagedLogin } from "../../lib/admin/managed_login.ts";
-import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
+import { type Prompter, terminalPrompter } from "../terminal.ts";
 import { type ChangeFlags, showAndApply, withAdminContext } from "./_apply.ts";
 
 /** The options of `managed-login enable`. */

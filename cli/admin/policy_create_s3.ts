@@ -6,7 +6,7 @@
  * @module
  */
 import { s3Policy } from "../../lib/admin/role_policy.ts";
-import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
+import { type Prompter, terminalPrompter } from "../terminal.ts";
 import { applyRolePolicy, type ChangeFlags, type RoleFlags } from "./_apply.ts";
 
 /** The options of `policy create-s3-policy`. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { readPolicyFile } from "../../lib/policies.ts";
-import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
+import { type Prompter, terminalPrompter } from "../terminal.ts";
 import { applyRolePolicy, type ChangeFlags, type RoleFlags } from "./_apply.ts";
 
 /** The options of `role apply-policy`. */

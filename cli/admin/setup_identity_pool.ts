@@ -10,7 +10,7 @@ import { validateSettings } from "../../lib/config.ts";
 import { CliError, ExitCode } from "../../lib/errors.ts";
 import { planSetupIdentityPool } from "../../lib/admin/identity_pool_setup.ts";
 import { isIdentityPoolName, isRoleName } from "../../lib/admin/names.ts";
-import { type Prompter, terminalPrompter } from "../../lib/terminal.ts";
+import { type Prompter, terminalPrompter } from "../terminal.ts";
 import { plainFunctionName } from "./lambda_deploy.ts";
 import { type ChangeFlags, showAndApply, withAdminContext } from "./_apply.ts";
 
