@@ -39,6 +39,7 @@ import {
 } from "../lib/admin/lambda_deploy.ts";
 import { runPlan } from "../lib/plan.ts";
 import type { RunResult } from "./support/tools.ts";
+import { createZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
 globalThis.addEventListener("unload", () => void moto.stop());
@@ -73,7 +74,7 @@ async function setup(): Promise<Setup> {
   const home = await makeTempHome();
   const zip = `${home.dir}/lambda.zip`;
   const layer = `${home.dir}/layer.zip`;
-  await Deno.writeTextFile(zip, `PK fake bundle ${tag}`);
+  await writeBundle(zip, `echo fake bundle ${tag}`);
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   const auth = `auth-${tag}`;
   await iam.send(
@@ -118,6 +119,18 @@ async function setup(): Promise<Setup> {
     ],
   };
   return s;
+}
+
+/** Writes a zip Lambda would accept: an executable bootstrap at its root. */
+async function writeBundle(path: string, script: string): Promise<void> {
+  await Deno.writeFile(
+    path,
+    await createZip([{
+      name: "bootstrap",
+      data: new TextEncoder().encode(`#!/bin/sh\n${script}\n`),
+      mode: 0o755,
+    }]),
+  );
 }
 
 async function functionEnv(fn: string): Promise<Record<string, string>> {
@@ -400,7 +413,7 @@ Deno.test("lambda deploy updates only the code when the bundle changes, and rest
   try {
     const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
     assert.equal(first.code, 0, first.stderr);
-    await Deno.writeTextFile(s.zip, `PK a newer bundle ${s.tag}`);
+    await writeBundle(s.zip, `echo a newer bundle ${s.tag}`);
     const code = await runAdmin(s.args("--yes"), s.env);
     assert.equal(code.code, 0, code.stderr);
     assert.match(code.stderr, /done +lambda:UpdateFunctionCode/);
