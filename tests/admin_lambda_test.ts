@@ -269,14 +269,23 @@ Deno.test("lambda deploy --create-user builds user, roles, key, layer and functi
       assert.match(line, /\(\d+\.\d s, \d+\.\d s in all\)$/);
     }
     await assertDeployed(s);
-    const { IAM_USER_SECRET_ACCESS_KEY: secret, IAM_USER_ACCESS_KEY_ID: key } =
-      await functionEnv(s.fn);
+    const {
+      IAM_USER_SECRET_ACCESS_KEY: secret,
+      IAM_USER_ACCESS_KEY_ID: key,
+      ACCESS_TOKEN_CHECK: check,
+    } = await functionEnv(s.fn);
+    assert.equal(
+      check,
+      "require",
+      "a new function refuses callers with no access token",
+    );
     assertSecretHidden(first, secret);
 
     const second = await runAdmin(s.args("--create-user", "--yes"), s.env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
     assert.match(second.stdout, /the function already uses it \(no new key/);
+    assert.match(second.stdout, /ACCESS_TOKEN_CHECK=require \(kept\)/);
     assertSecretHidden(second, secret);
     await assertDeployed(s);
     assert.equal((await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID, key);
@@ -308,6 +317,7 @@ Deno.test("lambda deploy --dry-run prints the plan with the trust policy naming 
       run.stdout,
       /"IAM_USER_SECRET_ACCESS_KEY": "\(secret, not shown\)"/,
     );
+    assert.match(run.stdout, /"ACCESS_TOKEN_CHECK": "require"/);
     assert.match(run.stderr, /Dry run: nothing was changed/);
     await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
     await assert.rejects(iam.send(new GetRoleCommand({ RoleName: s.long })));

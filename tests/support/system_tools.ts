@@ -13,6 +13,7 @@ const TOOLS: Record<string, string> = {
   zsh: "zsh",
   fish: "fish",
   unzip: "unzip",
+  zip: "zip", // making the zips people build for `lambda deploy --zip`
 };
 
 async function onPath(command: string): Promise<boolean> {
