@@ -243,10 +243,11 @@ export function buildAdminProgram(): Command {
       ADMIN_NAMES.executionRoleName.default,
     )
     .option(
-      "--zip-file <file>",
-      "the proxy bundle from `deno task build:lambda`",
-      "dist/lambda.zip",
+      "--zip <file>",
+      "the zip to deploy, with an executable bootstrap at its root " +
+        "(default dist/lambda.zip, from `deno task build:lambda`)",
     )
+    .option("--zip-file <file>", "the older name of --zip")
     .option(
       "--layer-zip <file>",
       "a ready Deno runtime layer zip (bin/deno) instead of building one " +

@@ -83,6 +83,11 @@ export const ExitCode = {
    */
   ciRunner: 57,
   /**
+   * `lambda deploy`: the zip to deploy is not one Lambda's custom runtime
+   * can start (not a zip, or no executable `bootstrap` at its root).
+   */
+  invalidBundle: 40,
+  /**
    * `exec`: the command was found but could not be run (not executable,
    * permission denied), as a shell's 126.
    */
@@ -215,6 +220,14 @@ export class PolicyFileError extends CliError {
   /** Creates a policy-file error. */
   constructor(message: string, options?: CliErrorOptions) {
     super(message, ExitCode.policyFile, options);
+  }
+}
+
+/** The zip given to `lambda deploy` is not one Lambda could start. */
+export class BundleError extends CliError {
+  /** Creates an invalid-bundle error. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.invalidBundle, options);
   }
 }
 

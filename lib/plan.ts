@@ -4,6 +4,11 @@
  * changes. A plan is printed, confirmed, then run step by step; a plan with
  * no steps means AWS already is as wanted.
  *
+ * Printing a plan hides every value whose name looks secret (see
+ * {@linkcode looksSecret}), wherever it sits in a step's documents: a
+ * function's environment read back from AWS may hold keys and passwords that
+ * were never ours to show.
+ *
  * @module
  */
 
@@ -15,7 +20,10 @@ export interface PlanStep {
   target: string;
   /** Further facts shown under the step (one line each). */
   details?: string[];
-  /** Documents the call sends, printed as JSON under the step. */
+  /**
+   * Documents the call sends, printed as JSON under the step, with the
+   * values of secret-looking names hidden ({@linkcode hideSecrets}).
+   */
   documents?: { label: string; json: unknown }[];
   /** Makes the call. Steps run in order and may use earlier steps' results. */
   run(): Promise<void>;
@@ -40,9 +48,118 @@ export function newPlan(title: string, context: string[] = []): Plan {
   return { title, context, steps: [], unchanged: [], warnings: [] };
 }
 
+/** What a plan shows instead of a secret value. */
+export const HIDDEN = "(secret, not shown)";
+
+/** Words that make a name secret: `DB_PASSWORD`, `clientSecret`, `GITHUB_TOKEN`. */
+const SECRET_WORDS = new Set([
+  "secret",
+  "secrets",
+  "password",
+  "passwd",
+  "pwd",
+  "passphrase",
+  "token",
+  "tokens",
+  "credential",
+  "credentials",
+  "apikey",
+  "privatekey",
+]);
+/** Pairs of words that do: `PRIVATE_KEY`, `apiKey`, `SIGNING_KEY`. */
+const SECRET_KEYS = new Set(["private", "api", "signing", "encryption"]);
+/**
+ * Last words that name a fact about a secret rather than the secret itself:
+ * `ACCESS_TOKEN_CHECK`, `MAX_TOKEN_LIFETIME_SECONDS`, `SECRET_ARN`,
+ * `AWS_WEB_IDENTITY_TOKEN_FILE`.
+ */
+const ABOUT_WORDS = new Set([
+  "check",
+  "lifetime",
+  "seconds",
+  "ttl",
+  "duration",
+  "expiry",
+  "url",
+  "uri",
+  "endpoint",
+  "arn",
+  "id",
+  "ids",
+  "name",
+  "path",
+  "file",
+  "header",
+  "type",
+  "mode",
+  "enabled",
+  "version",
+  "length",
+]);
+
+/**
+ * Whether a name (an environment variable, a JSON key) looks like it holds a
+ * secret: one of its words is secret, password, token, credentials, private
+ * key, API key... and its last word does not merely describe one (`..._CHECK`,
+ * `..._ARN`, `..._SECONDS`, `..._ID`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { looksSecret } from "./plan.ts";
+ *
+ * assert.ok(looksSecret("IAM_USER_AWS_SECRET_ACCESS_KEY"));
+ * assert.ok(looksSecret("clientSecret"));
+ * assert.ok(looksSecret("DB_PASSWORD"));
+ * assert.ok(!looksSecret("ACCESS_TOKEN_CHECK"));
+ * assert.ok(!looksSecret("IAM_USER_ACCESS_KEY_ID"));
+ * ```
+ */
+export function looksSecret(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase()
+    .split(/[^a-z0-9]+/).filter(Boolean);
+  if (words.length === 0 || ABOUT_WORDS.has(words[words.length - 1])) {
+    return false;
+  }
+  return words.some((word, i) =>
+    SECRET_WORDS.has(word) || (word === "key" && SECRET_KEYS.has(words[i - 1]))
+  );
+}
+
+/**
+ * A copy of a JSON value in which every value under a secret-looking name
+ * ({@linkcode looksSecret}), at any depth, reads {@linkcode HIDDEN}. Empty
+ * strings stay empty (they hide nothing).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hideSecrets } from "./plan.ts";
+ *
+ * assert.deepEqual(
+ *   hideSecrets({ environment: { DB_PASSWORD: "hunter2", REGION: "eu-west-1" } }),
+ *   { environment: { DB_PASSWORD: "(secret, not shown)", REGION: "eu-west-1" } },
+ * );
+ * ```
+ */
+export function hideSecrets(value: unknown, secret = false): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item) => hideSecrets(item, secret));
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map((
+        [name, item],
+      ) => [name, hideSecrets(item, secret || looksSecret(name))]),
+    );
+  }
+  return secret && value !== "" && value !== null ? HIDDEN : value;
+}
+
 /**
  * The plan as text for people: the title, the context, each step numbered
- * with its documents as indented JSON, what is unchanged, and warnings.
+ * with its documents as indented JSON (secrets hidden, see
+ * {@linkcode hideSecrets}), what is unchanged, and warnings.
  *
  * @example
  * ```ts
@@ -76,7 +193,8 @@ export function formatPlan(plan: Plan): string {
       for (const detail of step.details ?? []) lines.push(`       ${detail}`);
       for (const { label, json } of step.documents ?? []) {
         lines.push(`       ${label}:`);
-        for (const line of JSON.stringify(json, null, 2).split("\n")) {
+        const shown = JSON.stringify(hideSecrets(json), null, 2);
+        for (const line of shown.split("\n")) {
           lines.push(`         ${line}`);
         }
       }

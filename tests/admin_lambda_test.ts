@@ -39,6 +39,7 @@ import {
 } from "../lib/admin/lambda_deploy.ts";
 import { runPlan } from "../lib/plan.ts";
 import type { RunResult } from "./support/tools.ts";
+import { createZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
 globalThis.addEventListener("unload", () => void moto.stop());
@@ -73,7 +74,7 @@ async function setup(): Promise<Setup> {
   const home = await makeTempHome();
   const zip = `${home.dir}/lambda.zip`;
   const layer = `${home.dir}/layer.zip`;
-  await Deno.writeTextFile(zip, `PK fake bundle ${tag}`);
+  await writeBundle(zip, `echo fake bundle ${tag}`);
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   const auth = `auth-${tag}`;
   await iam.send(
@@ -118,6 +119,18 @@ async function setup(): Promise<Setup> {
     ],
   };
   return s;
+}
+
+/** Writes a zip Lambda would accept: an executable bootstrap at its root. */
+async function writeBundle(path: string, script: string): Promise<void> {
+  await Deno.writeFile(
+    path,
+    await createZip([{
+      name: "bootstrap",
+      data: new TextEncoder().encode(`#!/bin/sh\n${script}\n`),
+      mode: 0o755,
+    }]),
+  );
 }
 
 async function functionEnv(fn: string): Promise<Record<string, string>> {
@@ -256,14 +269,23 @@ Deno.test("lambda deploy --create-user builds user, roles, key, layer and functi
       assert.match(line, /\(\d+\.\d s, \d+\.\d s in all\)$/);
     }
     await assertDeployed(s);
-    const { IAM_USER_SECRET_ACCESS_KEY: secret, IAM_USER_ACCESS_KEY_ID: key } =
-      await functionEnv(s.fn);
+    const {
+      IAM_USER_SECRET_ACCESS_KEY: secret,
+      IAM_USER_ACCESS_KEY_ID: key,
+      ACCESS_TOKEN_CHECK: check,
+    } = await functionEnv(s.fn);
+    assert.equal(
+      check,
+      "require",
+      "a new function refuses callers with no access token",
+    );
     assertSecretHidden(first, secret);
 
     const second = await runAdmin(s.args("--create-user", "--yes"), s.env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /No changes/);
     assert.match(second.stdout, /the function already uses it \(no new key/);
+    assert.match(second.stdout, /ACCESS_TOKEN_CHECK=require \(kept\)/);
     assertSecretHidden(second, secret);
     await assertDeployed(s);
     assert.equal((await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID, key);
@@ -295,6 +317,7 @@ Deno.test("lambda deploy --dry-run prints the plan with the trust policy naming 
       run.stdout,
       /"IAM_USER_SECRET_ACCESS_KEY": "\(secret, not shown\)"/,
     );
+    assert.match(run.stdout, /"ACCESS_TOKEN_CHECK": "require"/);
     assert.match(run.stderr, /Dry run: nothing was changed/);
     await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
     await assert.rejects(iam.send(new GetRoleCommand({ RoleName: s.long })));
@@ -400,7 +423,7 @@ Deno.test("lambda deploy updates only the code when the bundle changes, and rest
   try {
     const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
     assert.equal(first.code, 0, first.stderr);
-    await Deno.writeTextFile(s.zip, `PK a newer bundle ${s.tag}`);
+    await writeBundle(s.zip, `echo a newer bundle ${s.tag}`);
     const code = await runAdmin(s.args("--yes"), s.env);
     assert.equal(code.code, 0, code.stderr);
     assert.match(code.stderr, /done +lambda:UpdateFunctionCode/);

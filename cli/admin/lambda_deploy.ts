@@ -14,6 +14,7 @@ import {
   npmRegistry,
 } from "../../lib/admin/deno_layer.ts";
 import {
+  checkBundle,
   type KeySource,
   planLambdaDeploy,
 } from "../../lib/admin/lambda_deploy.ts";
@@ -48,8 +49,10 @@ export interface LambdaDeployFlags extends ChangeFlags, RoleFlags {
   longLivedRoleName: string;
   /** `--execution-role-name`. */
   executionRoleName: string;
-  /** `--zip-file`. */
-  zipFile: string;
+  /** `--zip`: the zip to deploy (default `dist/lambda.zip`). */
+  zip?: string;
+  /** `--zip-file`: the older name of `--zip`. */
+  zipFile?: string;
   /** `--layer-zip`. */
   layerZip?: string;
   /** `--user-pool-id`. */
@@ -120,6 +123,19 @@ export function plainFunctionName(setting: string): string {
   return name;
 }
 
+/** The zip to deploy: `--zip`, its older name `--zip-file`, or the build's. */
+export function zipPath(
+  flags: Pick<LambdaDeployFlags, "zip" | "zipFile">,
+): string {
+  if (flags.zip && flags.zipFile && flags.zip !== flags.zipFile) {
+    throw usage("Give the zip once: --zip (or its older name --zip-file).");
+  }
+  return flags.zip ?? flags.zipFile ?? DEFAULT_ZIP;
+}
+
+/** Where `deno task build:lambda` writes the proxy's zip. */
+export const DEFAULT_ZIP = "dist/lambda.zip";
+
 /** Plans and applies the deploy. */
 export async function lambdaDeployCommand(
   flags: LambdaDeployFlags,
@@ -127,18 +143,20 @@ export async function lambdaDeployCommand(
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
   const keys = keySource(flags, env);
+  const bundlePath = zipPath(flags);
   let bundle: Uint8Array;
   try {
-    bundle = await Deno.readFile(flags.zipFile);
+    bundle = await Deno.readFile(bundlePath);
   } catch (error) {
     throw usage(
-      `Cannot read the proxy bundle ${flags.zipFile}: ${
+      `Cannot read the proxy bundle ${bundlePath}: ${
         error instanceof Deno.errors.NotFound
           ? "there is no such file"
           : (error as Error).message
-      }. Build it with \`deno task build:lambda\`, or pass --zip-file.`,
+      }. Build it with \`deno task build:lambda\`, or pass --zip.`,
     );
   }
+  checkBundle(bundle, bundlePath);
   let layer;
   try {
     layer = flags.layerZip
@@ -180,14 +198,24 @@ export async function lambdaDeployCommand(
       clientIds: [settings.clientId],
       functionName,
       bundle,
-      bundlePath: flags.zipFile,
+      bundlePath,
       layer,
       layerName: `${functionName}-deno`,
       keys,
       longLivedRoleName: flags.longLivedRoleName,
       executionRoleName: flags.executionRoleName,
       authRole: context.role,
-    }, { clients: context.clients, backoff });
+    }, {
+      clients: context.clients,
+      backoff,
+      wait: {
+        onPending: (name, status) =>
+          out.info(
+            `  Lambda is still getting function ${name} ready (${status}); ` +
+              "waiting",
+          ),
+      },
+    });
     await showAndApply(plan, flags, prompter);
   });
 }

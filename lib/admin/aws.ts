@@ -298,6 +298,39 @@ export async function awsFind<T>(
   }
 }
 
+/**
+ * The pages of an SDK paginator (`paginateListAccessKeys(...)`), with a
+ * failure turned into {@linkcode describeAwsError}'s sentence, as
+ * {@linkcode awsCall} does for one call.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { awsPages } from "./aws.ts";
+ *
+ * async function* pages() {
+ *   yield { Names: ["a"] };
+ *   yield { Names: ["b"] };
+ * }
+ * const names: string[] = [];
+ * for await (const page of awsPages("listing names", "x:List", pages())) {
+ *   names.push(...page.Names);
+ * }
+ * assert.deepEqual(names, ["a", "b"]);
+ * ```
+ */
+export async function* awsPages<T>(
+  doing: string,
+  permission: string,
+  pages: AsyncIterable<T>,
+): AsyncGenerator<T, void, undefined> {
+  try {
+    for await (const page of pages) yield page;
+  } catch (error) {
+    throw describeAwsError(error, doing, permission);
+  }
+}
+
 /** How long to keep retrying, and how to wait. */
 export interface Backoff {
   /** Waits this many milliseconds (tests pass a fake). */

@@ -15,7 +15,7 @@ import {
   DescribeIdentityPoolCommand,
   type DescribeIdentityPoolCommandOutput,
   type IdentityPoolShortDescription,
-  ListIdentityPoolsCommand,
+  paginateListIdentityPools,
   SetIdentityPoolRolesCommand,
   UpdateIdentityPoolCommand,
 } from "@aws-sdk/client-cognito-identity";
@@ -29,7 +29,13 @@ import { AwsRefusedError } from "../errors.ts";
 import { userPoolProviderName } from "../identity_pool.ts";
 import { newPlan, type Plan } from "../plan.ts";
 import { decodePolicyDocument, renderPolicy, samePolicy } from "../policies.ts";
-import { awsCall, type AwsClients, awsFind, getCaller } from "./aws.ts";
+import {
+  awsCall,
+  type AwsClients,
+  awsFind,
+  awsPages,
+  getCaller,
+} from "./aws.ts";
 import { AUTH_ROLE_POLICY_NAME } from "./lambda_deploy.ts";
 import {
   getRolePolicy,
@@ -285,21 +291,17 @@ async function findPoolByName(
   name: string,
 ): Promise<IdentityPoolShortDescription | undefined> {
   const matches: IdentityPoolShortDescription[] = [];
-  let token: string | undefined;
-  do {
-    const page = await awsCall(
+  for await (
+    const page of awsPages(
       "listing the Identity Pools",
       "cognito-identity:ListIdentityPools",
-      () =>
-        identity.send(
-          new ListIdentityPoolsCommand({ MaxResults: 60, NextToken: token }),
-        ),
-    );
+      paginateListIdentityPools({ client: identity }, { MaxResults: 60 }),
+    )
+  ) {
     matches.push(
       ...(page.IdentityPools ?? []).filter((p) => p.IdentityPoolName === name),
     );
-    token = page.NextToken;
-  } while (token);
+  }
   if (matches.length > 1) {
     throw new AwsRefusedError(
       `There are ${matches.length} Identity Pools named ${name} (${

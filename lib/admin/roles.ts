@@ -11,8 +11,8 @@ import {
 import {
   GetRoleCommand,
   GetRolePolicyCommand,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
   PutRolePolicyCommand,
   type Role,
 } from "@aws-sdk/client-iam";
@@ -26,7 +26,7 @@ import {
   trustsCognitoIdentity,
   usesIdentitySub,
 } from "../policies.ts";
-import { awsCall, type AwsClients, awsFind } from "./aws.ts";
+import { awsCall, type AwsClients, awsFind, awsPages } from "./aws.ts";
 
 /** A role to act on and how it was chosen. */
 export interface ChosenRole {
@@ -155,42 +155,31 @@ export async function describeRole(
   const { roleName } = chosen;
   const role = await getExistingRole(clients, roleName);
   const attachedPolicies: RoleInfo["attachedPolicies"] = [];
-  let marker: string | undefined;
-  do {
-    const page = await awsCall(
+  for await (
+    const page of awsPages(
       `listing the managed policies of role ${roleName}`,
       "iam:ListAttachedRolePolicies",
-      () =>
-        clients.iam.send(
-          new ListAttachedRolePoliciesCommand({
-            RoleName: roleName,
-            Marker: marker,
-          }),
-        ),
-    );
+      paginateListAttachedRolePolicies({ client: clients.iam }, {
+        RoleName: roleName,
+      }),
+    )
+  ) {
     for (const p of page.AttachedPolicies ?? []) {
       attachedPolicies.push({
         name: p.PolicyName ?? "",
         arn: p.PolicyArn ?? "",
       });
     }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  }
 
   const names: string[] = [];
-  marker = undefined;
-  do {
-    const page = await awsCall(
+  for await (
+    const page of awsPages(
       `listing the inline policies of role ${roleName}`,
       "iam:ListRolePolicies",
-      () =>
-        clients.iam.send(
-          new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }),
-        ),
-    );
-    names.push(...(page.PolicyNames ?? []));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+      paginateListRolePolicies({ client: clients.iam }, { RoleName: roleName }),
+    )
+  ) names.push(...(page.PolicyNames ?? []));
 
   const inlinePolicies: RoleInfo["inlinePolicies"] = [];
   for (const name of names) {

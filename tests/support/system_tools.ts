@@ -16,6 +16,7 @@ const TOOLS: Record<string, string> = {
   unzip: "unzip",
   // A real browser for `console` ($BROWSER) and the browser sign-in.
   chromium: "chromium",
+  zip: "zip", // making the zips people build for `lambda deploy --zip`
 };
 
 async function onPath(command: string): Promise<boolean> {
