@@ -18,6 +18,7 @@ import {
   createStsRoleAssumer,
   DurationTooLongError,
   type RoleAssumer,
+  roleSessionName,
 } from "../lambda/sts.ts";
 import { createIdTokenVerifier } from "../lambda/token.ts";
 import { makeSigner, startJwksServer, unsignedToken } from "./support/jwks.ts";
@@ -185,7 +186,14 @@ Deno.test("handler: a valid ID token gets role credentials from STS, signed with
   assertStringIncludes(call.authorization, `Credential=${IAM_KEY_ID}/`);
   assertEquals(call.form.get("Action"), "AssumeRole");
   assertEquals(call.form.get("RoleArn"), ROLE);
-  assertEquals(call.form.get("RoleSessionName"), "CognitoAuth-alice");
+  assertEquals(
+    call.form.get("RoleSessionName"),
+    roleSessionName("alice"),
+  );
+  assertMatch(
+    call.form.get("RoleSessionName")!,
+    /^CognitoAuth-alice-[0-9a-f]{16}$/,
+  );
   assertEquals(call.form.get("DurationSeconds"), String(8 * 3600));
   const tags = Object.fromEntries(
     [1, 2, 3].map((n) => [

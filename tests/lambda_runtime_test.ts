@@ -16,6 +16,7 @@ import { startMoto } from "./support/moto.ts";
 import { proxyFunctionEnv, unpackProxyZip } from "./support/proxy_stack.ts";
 import { RIE_FUNCTION_NAME, runProxyClient, startRie } from "./support/rie.ts";
 import { makeTestTls } from "./support/tls.ts";
+import { roleSessionName } from "../lib/role_session_name.ts";
 
 const ROLE = "arn:aws:iam::123456789012:role/CognitoLongLived";
 const IAM_KEY_ID = "AKIAPROXYUSER0000002";
@@ -136,7 +137,9 @@ Deno.test("rie: a real moto ID token gets credentials that expire when asked and
   sts.destroy();
   assert.match(
     me.Arn!,
-    new RegExp(`assumed-role/CognitoLongLived/CognitoAuth-${user.username}$`),
+    new RegExp(
+      `assumed-role/CognitoLongLived/${roleSessionName(user.username)}$`,
+    ),
   );
 });
 
