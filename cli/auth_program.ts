@@ -293,10 +293,14 @@ Examples:
 
   program.command("logout")
     .description(
-      "Remove a profile's credentials from the credentials file and its " +
-        "saved sign-in",
+      "Revoke a profile's sign-in at Cognito and remove its credentials " +
+        "from the credentials file and its saved sign-in",
     )
     .option("--profile <name>", "AWS profile to sign out", "default")
+    .option(
+      "--everywhere",
+      "Also sign the user out of every device (GlobalSignOut)",
+    )
     .action(async (flags) => {
       const { logoutCommand } = await import("./logout.ts");
       await logoutCommand(flags);

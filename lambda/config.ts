@@ -40,7 +40,38 @@ export interface ProxyConfig {
    * retry uses 3600, the lowest maximum any role can have.
    */
   retryDurationSeconds: number;
+  /** The User Pool's region (from its id): where GetUser is asked. */
+  userPoolRegion: string;
+  /**
+   * Longest token lifetime (`exp - iat`) accepted, in seconds
+   * (`MAX_TOKEN_LIFETIME_SECONDS`, default 86400: Cognito's tokens live
+   * from 5 minutes to 1 day).
+   */
+  maxTokenLifetimeSeconds: number;
+  /**
+   * What to do with a caller that sends no access token
+   * (`ACCESS_TOKEN_CHECK`): `require` refuses it, `allow-missing` issues
+   * credentials on the ID token alone (the original Python client and our
+   * versions before the revocation check). Unset means `allow-missing`, so
+   * updating an existing function's code does not lock its callers out;
+   * `lambda deploy` writes `require` for new functions.
+   */
+  accessTokenCheck: AccessTokenCheck;
+  /**
+   * Cognito User Pools endpoint for GetUser, from the SDK's standard
+   * settings: `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, else
+   * `AWS_ENDPOINT_URL` (both ignored when
+   * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else
+   * `https://cognito-idp.<pool region>.amazonaws.com`.
+   */
+  cognitoEndpoint: string;
 }
+
+/** Values of `ACCESS_TOKEN_CHECK`. */
+export type AccessTokenCheck = "require" | "allow-missing";
+
+/** `MAX_TOKEN_LIFETIME_SECONDS` when unset: one day. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86400;
 
 /** A required setting is missing or malformed; names the variables only. */
 export class ProxyConfigError extends Error {
@@ -68,11 +99,14 @@ const REGION = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
  * Variables: `AWS_REGION`, `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS`
  * (comma list; `COGNITO_CLIENT_ID` also accepted), `DEFAULT_ROLE_ARN`,
  * `ALLOWED_ROLE_ARNS` (optional comma list), `IAM_USER_ACCESS_KEY_ID`,
- * `IAM_USER_SECRET_ACCESS_KEY`, `COGNITO_JWKS_URI` (optional, https only) and
- * `ROLE_MAX_SESSION_DURATION` (optional).
+ * `IAM_USER_SECRET_ACCESS_KEY`, `COGNITO_JWKS_URI` (optional, https only),
+ * `ROLE_MAX_SESSION_DURATION`, `MAX_TOKEN_LIFETIME_SECONDS` and
+ * `ACCESS_TOKEN_CHECK` (optional), and the SDK's endpoint settings for
+ * Cognito User Pools.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadProxyConfig } from "./config.ts";
  * const config = loadProxyConfig({
  *   AWS_REGION: "us-east-1",
@@ -82,7 +116,8 @@ const REGION = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
  *   IAM_USER_ACCESS_KEY_ID: "AKIAEXAMPLE",
  *   IAM_USER_SECRET_ACCESS_KEY: "example-secret",
  * });
- * console.assert(config.issuers.length === 2);
+ * assert.equal(config.issuers.length, 2);
+ * assert.equal(config.accessTokenCheck, "allow-missing");
  * ```
  *
  * @throws {ProxyConfigError} when a required variable is missing or malformed.
@@ -175,6 +210,40 @@ export function loadProxyConfig(
     );
   }
 
+  const lifetimeText = get("MAX_TOKEN_LIFETIME_SECONDS");
+  const maxTokenLifetimeSeconds = lifetimeText === undefined
+    ? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
+    : Number(lifetimeText);
+  if (
+    !Number.isInteger(maxTokenLifetimeSeconds) ||
+    maxTokenLifetimeSeconds < 300 ||
+    maxTokenLifetimeSeconds > DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
+  ) {
+    throw new ProxyConfigError(
+      "MAX_TOKEN_LIFETIME_SECONDS must be whole seconds from 300 to 86400.",
+    );
+  }
+
+  const check = get("ACCESS_TOKEN_CHECK") ?? "allow-missing";
+  if (check !== "require" && check !== "allow-missing") {
+    throw new ProxyConfigError(
+      "ACCESS_TOKEN_CHECK must be require or allow-missing.",
+    );
+  }
+
+  const ignoreEndpoints =
+    get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.toLowerCase() === "true";
+  const cognitoEndpoint = (ignoreEndpoints ? undefined : get(
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+  ) ?? get("AWS_ENDPOINT_URL")) ??
+    `https://cognito-idp.${poolRegion}.amazonaws.com`;
+  if (!/^https?:$/.test(parseUrl(cognitoEndpoint)?.protocol ?? "")) {
+    throw new ProxyConfigError(
+      "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER (or AWS_ENDPOINT_URL) " +
+        "must be an http(s) URL.",
+    );
+  }
+
   return {
     region,
     userPoolId: userPoolId!,
@@ -186,5 +255,17 @@ export function loadProxyConfig(
     accessKeyId: accessKeyId!,
     secretAccessKey: secretAccessKey!,
     retryDurationSeconds,
+    userPoolRegion: poolRegion,
+    maxTokenLifetimeSeconds,
+    accessTokenCheck: check,
+    cognitoEndpoint: cognitoEndpoint.replace(/\/+$/, ""),
   };
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,8 +9,17 @@
  * Gateway `body` string):
  *
  * ```json
- * { "id_token": "eyJ...", "duration_seconds": 43200, "role_arn": "arn:..." }
+ * { "id_token": "eyJ...", "access_token": "eyJ...",
+ *   "duration_seconds": 43200, "role_arn": "arn:..." }
  * ```
+ *
+ * With an `access_token` (of the same user), Cognito is asked whether the
+ * sign-in is still alive (GetUser) before any credentials are issued.
+ * Without one, `ACCESS_TOKEN_CHECK` decides: `require` refuses the request
+ * (400), `allow-missing` issues on the ID token alone.
+ *
+ * Every token failure gets the same 401 message; the reason goes only to
+ * the function's log line.
  *
  * Response: `{ statusCode, body }`, where `body` is a JSON string: on 200
  * `{access_key_id, secret_access_key, session_token, expiration, user_id,
@@ -26,6 +35,11 @@ import {
   type VerifiedIdentity,
 } from "./token.ts";
 import {
+  type SessionChecker,
+  SessionCheckUnavailableError,
+  SessionRevokedError,
+} from "./session_check.ts";
+import {
   AssumeRoleError,
   DurationTooLongError,
   type IssuedCredentials,
@@ -36,6 +50,13 @@ import {
 
 /** Largest request accepted, in bytes of JSON (an ID token is ~1-2 KB). */
 export const MAX_REQUEST_BYTES = 16 * 1024;
+
+/**
+ * The one message of every 401: callers are not told which check failed
+ * (the function's log line says).
+ */
+export const UNAUTHORIZED_MESSAGE =
+  "The sign-in was not accepted. Sign in again.";
 
 /** Duration used when the request names none: the 12-hour maximum. */
 export const DEFAULT_DURATION_SECONDS: number = DURATION_LIMITS.max;
@@ -48,6 +69,8 @@ export interface ProxyDeps {
   verifier: IdTokenVerifier;
   /** Calls STS. */
   sts: RoleAssumer;
+  /** Asks Cognito whether an access token is still honoured (GetUser). */
+  sessions: SessionChecker;
   /** The clock. */
   now(): Date;
   /**
@@ -94,13 +117,21 @@ class RequestError extends Error {
     readonly statusCode: 400 | 401 | 403 | 500,
     readonly error: string,
     message: string,
+    /** What the log line says instead of the message (never secret). */
+    readonly logReason?: string,
   ) {
     super(message);
   }
 }
 
+/** A 401 with the one message callers see; `reason` goes to the log. */
+function unauthorized(reason: string): RequestError {
+  return new RequestError(401, "Unauthorized", UNAUTHORIZED_MESSAGE, reason);
+}
+
 interface ProxyRequest {
   idToken: string;
+  accessToken?: string;
   durationSeconds: number;
   roleArn?: string;
 }
@@ -164,23 +195,8 @@ export async function handleProxyRequest(
     identity = await withDeadline(
       deps.verifier.verify(request.idToken),
       context.signal,
-    ).catch((error) => {
-      if (error instanceof TokenRejectedError) {
-        throw new RequestError(
-          401,
-          "Unauthorized",
-          `The ID token was rejected (${error.reason}). Sign in again.`,
-        );
-      }
-      if (error instanceof JwksUnavailableError) {
-        throw new RequestError(
-          500,
-          "InternalError",
-          "The proxy could not fetch the User Pool's signing keys. Try again later.",
-        );
-      }
-      throw error;
-    });
+    ).catch(tokenFailure("ID token rejected"));
+    await checkSession(deps, request, identity, context.signal);
     const roleArn = request.roleArn ?? deps.config.defaultRoleArn;
     if (!deps.config.allowedRoleArns.includes(roleArn)) {
       throw new RequestError(
@@ -204,7 +220,15 @@ export async function handleProxyRequest(
       user_id: identity.sub,
       username: identity.username,
     };
-    writeLog(deps, context, identity, 200, "issued");
+    writeLog(
+      deps,
+      context,
+      identity,
+      200,
+      request.accessToken === undefined
+        ? "issued without an access token (ACCESS_TOKEN_CHECK=allow-missing)"
+        : "issued",
+    );
     return { statusCode: 200, body: JSON.stringify(body) };
   } catch (error) {
     const failure = error instanceof RequestError ? error : new RequestError(
@@ -213,6 +237,74 @@ export async function handleProxyRequest(
       "The proxy failed unexpectedly. Try again later.",
     );
     return reject(deps, context, failure, identity);
+  }
+}
+
+/** Turns a verifier failure into a 401 (or 500 when keys are missing). */
+function tokenFailure(what: string) {
+  return (error: unknown): never => {
+    if (error instanceof TokenRejectedError) {
+      throw unauthorized(`${what}: ${error.reason}`);
+    }
+    if (error instanceof JwksUnavailableError) {
+      throw new RequestError(
+        500,
+        "InternalError",
+        "The proxy could not fetch the User Pool's signing keys. Try again later.",
+      );
+    }
+    throw error;
+  };
+}
+
+/**
+ * The revocation check: the access token must be a valid access token of
+ * the same user, and Cognito must still honour it (GetUser). Without one,
+ * `ACCESS_TOKEN_CHECK` decides.
+ */
+async function checkSession(
+  deps: ProxyDeps,
+  request: ProxyRequest,
+  identity: VerifiedIdentity,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (request.accessToken === undefined) {
+    if (deps.config.accessTokenCheck === "require") {
+      throw new RequestError(
+        400,
+        "BadRequest",
+        "This proxy requires the caller's access token (access_token) with " +
+          "the ID token. Update the client.",
+        "refused: no access token (ACCESS_TOKEN_CHECK=require)",
+      );
+    }
+    return;
+  }
+  const { sub } = await withDeadline(
+    deps.verifier.verifyAccessToken(request.accessToken),
+    signal,
+  ).catch(tokenFailure("access token rejected"));
+  if (sub !== identity.sub) {
+    throw unauthorized("access token rejected: another user's");
+  }
+  try {
+    await withDeadline(
+      deps.sessions.check(request.accessToken, signal),
+      signal,
+    );
+  } catch (error) {
+    if (error instanceof SessionRevokedError) {
+      throw unauthorized(`sign-in revoked at Cognito (${error.code})`);
+    }
+    if (error instanceof SessionCheckUnavailableError) {
+      throw new RequestError(
+        500,
+        "InternalError",
+        "The proxy could not check the sign-in with Cognito. Try again later.",
+        `could not check the sign-in with Cognito (${error.code})`,
+      );
+    }
+    throw error;
   }
 }
 
@@ -260,6 +352,22 @@ function parseRequest(event: unknown): ProxyRequest {
     throw new RequestError(400, "BadRequest", tooLarge());
   }
 
+  let accessToken: string | undefined;
+  const access = request.access_token;
+  if (access !== undefined && access !== null && access !== "") {
+    if (typeof access !== "string") {
+      throw new RequestError(
+        400,
+        "BadRequest",
+        "access_token must be a string.",
+      );
+    }
+    if (access.length > MAX_REQUEST_BYTES) {
+      throw new RequestError(400, "BadRequest", tooLarge());
+    }
+    accessToken = access;
+  }
+
   let durationSeconds: number = DEFAULT_DURATION_SECONDS;
   const duration = request.duration_seconds;
   if (duration !== undefined && duration !== null) {
@@ -283,9 +391,9 @@ function parseRequest(event: unknown): ProxyRequest {
     if (typeof roleArn !== "string") {
       throw new RequestError(400, "BadRequest", "role_arn must be a string.");
     }
-    return { idToken, durationSeconds, roleArn };
+    return { idToken, accessToken, durationSeconds, roleArn };
   }
-  return { idToken, durationSeconds };
+  return { idToken, accessToken, durationSeconds };
 }
 
 async function assumeRole(
@@ -354,7 +462,13 @@ function reject(
   failure: RequestError,
   identity?: VerifiedIdentity,
 ): ProxyResponse {
-  writeLog(deps, context, identity, failure.statusCode, failure.message);
+  writeLog(
+    deps,
+    context,
+    identity,
+    failure.statusCode,
+    failure.logReason ?? failure.message,
+  );
   return {
     statusCode: failure.statusCode,
     body: JSON.stringify({ error: failure.error, message: failure.message }),

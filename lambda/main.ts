@@ -1,7 +1,8 @@
 /**
  * Entry point of the credential proxy on Lambda (`provided.al2023`): reads
- * the configuration, builds the long-lived dependencies once (the JWKS cache
- * and the STS client live as long as the execution environment), and serves
+ * the configuration, builds the long-lived dependencies once (the JWKS cache,
+ * the STS client and its connection live as long as the execution
+ * environment), and serves
  * invocations through the Runtime API loop. Missing configuration is
  * reported through `/runtime/init/error`.
  *
@@ -12,6 +13,7 @@
 import { loadProxyConfig, ProxyConfigError } from "./config.ts";
 import { handleInvocation, type ProxyDeps } from "./handler.ts";
 import { reportInitError, runRuntimeLoop } from "./runtime.ts";
+import { createSessionChecker } from "./session_check.ts";
 import { createStsRoleAssumer } from "./sts.ts";
 import { createIdTokenVerifier } from "./token.ts";
 
@@ -29,6 +31,7 @@ try {
     config,
     verifier: createIdTokenVerifier(config, { now }),
     sts: createStsRoleAssumer(config),
+    sessions: createSessionChecker(config),
     now,
   };
 } catch (error) {

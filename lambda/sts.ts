@@ -88,26 +88,13 @@ export class AssumeRoleError extends Error {
   }
 }
 
-/** Prefix of every session name the proxy creates. */
-export const SESSION_NAME_PREFIX = "CognitoAuth-";
+export {
+  roleSessionName,
+  SESSION_NAME_PREFIX,
+} from "../lib/role_session_name.ts";
 
 /** Value of the `Source` session tag. */
 export const SOURCE_TAG_VALUE = "cognito-credential-proxy";
-
-/**
- * The session name for a user: `CognitoAuth-<username>`, with characters
- * outside `[\w+=,.@-]` replaced by `_` and cut to STS's 64 characters.
- *
- * @example
- * ```ts
- * import { roleSessionName } from "./sts.ts";
- * console.assert(roleSessionName("alice smith") === "CognitoAuth-alice_smith");
- * ```
- */
-export function roleSessionName(username: string): string {
-  const safe = username.replace(/[^\w+=,.@-]/g, "_");
-  return `${SESSION_NAME_PREFIX}${safe}`.slice(0, 64);
-}
 
 /**
  * A session tag value made safe for STS: only letters, digits, spaces and
@@ -146,7 +133,8 @@ export function sessionTags(
 
 /**
  * The real {@linkcode RoleAssumer}: one STS client per process, created on
- * first use with the IAM user's keys. `clientOptions` passes SDK client
+ * first use with the IAM user's keys, over one fetch handler whose
+ * connection is reused across invocations. `clientOptions` passes SDK client
  * settings through (e.g. `endpoint`); without it the SDK reads its standard
  * settings from the environment.
  */
@@ -156,7 +144,10 @@ export function createStsRoleAssumer(
 ): RoleAssumer {
   let loaded: Promise<{ sdk: StsSdk; client: StsClient }> | undefined;
   const load = () =>
-    loaded ??= import("@aws-sdk/client-sts").then((sdk) => ({
+    loaded ??= Promise.all([
+      import("@aws-sdk/client-sts"),
+      import("@smithy/fetch-http-handler"),
+    ]).then(([sdk, { FetchHttpHandler }]) => ({
       sdk,
       client: new sdk.STSClient({
         ...clientOptions,
@@ -166,6 +157,10 @@ export function createStsRoleAssumer(
           secretAccessKey: config.secretAccessKey,
         },
         maxAttempts: 2,
+        // Deno's own fetch keeps the TLS connection to STS open between
+        // invocations; the SDK's default node:https handler set up a new
+        // one each time (~15 ms of a ~31 ms warm invocation).
+        requestHandler: new FetchHttpHandler({ keepAlive: true }),
       }),
     }));
 

@@ -54,21 +54,8 @@ export interface ClassicFlowResult {
   credentials: TemporaryCredentials;
 }
 
-/**
- * A role session name for a user: `CognitoAuth-<user>`, with characters
- * STS refuses replaced by `_`, at most 64 characters.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { roleSessionName } from "./classic_flow.ts";
- * assert.equal(roleSessionName("alice@example.com"), "CognitoAuth-alice@example.com");
- * assert.equal(roleSessionName("a b"), "CognitoAuth-a_b");
- * ```
- */
-export function roleSessionName(username: string): string {
-  return `CognitoAuth-${username.replace(/[^\w+=,.@-]/g, "_")}`.slice(0, 64);
-}
+/** The role session name of a user (see lib/role_session_name.ts). */
+export { roleSessionName } from "./role_session_name.ts";
 
 /**
  * Signs in to AWS through the classic flow and returns the role's

@@ -88,6 +88,12 @@ export const ExitCode = {
    */
   invalidBundle: 40,
   /**
+   * `logout`: the local credentials and saved sign-in were removed, but the
+   * sign-in could not be revoked at Cognito (RevokeToken, or GlobalSignOut
+   * with `--everywhere`); the message says why.
+   */
+  revocationFailed: 50,
+  /**
    * `exec`: the command was found but could not be run (not executable,
    * permission denied), as a shell's 126.
    */
@@ -119,6 +125,14 @@ export class CliError extends Error {
     super(message, options?.cause ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     this.exitCode = exitCode;
+  }
+}
+
+/** `logout` removed local state but could not revoke the sign-in. */
+export class RevocationError extends CliError {
+  /** Creates the error; the message says why and what to do. */
+  constructor(message: string, options?: CliErrorOptions) {
+    super(message, ExitCode.revocationFailed, options);
   }
 }
 

@@ -1,5 +1,9 @@
 /**
- * `logout`: forget a profile's sign-in. Removes the four keys `login` writes
+ * `logout`: end a profile's sign-in. First it revokes the saved refresh
+ * token at Cognito (RevokeToken, which also ends the access tokens issued
+ * from it); with `everywhere` it first signs the user out of every device
+ * (GlobalSignOut, with an access token from a refresh). Then, whether or not
+ * Cognito could be reached, it removes the four keys `login` writes
  * from the profile's section of the shared credentials file (and the
  * section when nothing is left in it), and the profile's cached session.
  * Every other byte of the file stays as it was; the config file is not
@@ -15,7 +19,9 @@ import {
   updateProfileFile,
 } from "./aws_files.ts";
 import { CREDENTIALS_FILE_KEYS } from "./credentials.ts";
+import { CliError, errorName, isNetworkFailure } from "./errors.ts";
 import { readSession, removeSession, type Session } from "./session_cache.ts";
+import { refreshSession, userPoolRegion } from "./user_pool.ts";
 
 /** What {@linkcode logout} did. */
 export interface LogoutResult {
@@ -27,6 +33,23 @@ export interface LogoutResult {
   keptForeignKeys: boolean;
   /** Whether a cached session was removed. */
   removedSession: boolean;
+  /** Whether Cognito revoked the saved refresh token. */
+  revoked: boolean;
+  /** Whether the user was signed out of every device (GlobalSignOut). */
+  signedOutEverywhere: boolean;
+  /**
+   * Why the sign-in could not be revoked (or signed out everywhere), when
+   * that was attempted and failed; local state was removed all the same.
+   */
+  revocationFailure?: string;
+}
+
+/** Options of {@linkcode logout}. */
+export interface LogoutOptions {
+  /** Also sign the user out of every device (GlobalSignOut). */
+  everywhere?: boolean;
+  /** Reads the app client's secret (for clients that have one). */
+  clientSecret?: () => Promise<string | undefined>;
 }
 
 /**
@@ -74,12 +97,24 @@ export async function removeProfileCredentials(
   return { removed: true, keptForeign: false };
 }
 
-/** Forgets `profile`'s sign-in, as the module describes. */
+/**
+ * Ends `profile`'s sign-in, as the module describes. Never throws for a
+ * revocation failure: it is in `revocationFailure`, and the local state is
+ * gone either way.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await logout("dev", Deno.env.toObject(), { everywhere: true });
+ * if (result.revocationFailure) console.error(result.revocationFailure);
+ * ```
+ */
 export async function logout(
   profile: string,
   env: Record<string, string | undefined>,
+  options: LogoutOptions = {},
 ): Promise<LogoutResult> {
   const session = await readSession(env, profile);
+  const revocation = await revoke(profile, session, options);
   const { removed, keptForeign } = await removeProfileCredentials(
     profile,
     env,
@@ -90,5 +125,107 @@ export async function logout(
     removedKeys: removed,
     keptForeignKeys: keptForeign,
     removedSession: await removeSession(env, profile),
+    ...revocation,
   };
+}
+
+async function revoke(
+  profile: string,
+  session: Session | undefined,
+  options: LogoutOptions,
+): Promise<
+  Pick<LogoutResult, "revoked" | "signedOutEverywhere" | "revocationFailure">
+> {
+  const none = { revoked: false, signedOutEverywhere: false };
+  if (!session?.refreshToken) {
+    return options.everywhere
+      ? {
+        ...none,
+        revocationFailure: `Profile ${profile} has no saved sign-in to sign ` +
+          `out with, so other devices were not signed out. Sign in with ` +
+          `login and run logout --everywhere again.`,
+      }
+      : none;
+  }
+  const refreshToken = session.refreshToken;
+  let clientSecret: string | undefined;
+  if (session.clientSecret) {
+    clientSecret = await options.clientSecret?.();
+    if (!clientSecret) {
+      return {
+        ...none,
+        revocationFailure: `The app client ${session.clientId} has a client ` +
+          `secret: set COGNITO_CLIENT_SECRET or client_secret in the config ` +
+          `file so that the sign-in can be revoked.`,
+      };
+    }
+  }
+  const region = userPoolRegion(session.userPoolId);
+  const sdk = await import("@aws-sdk/client-cognito-identity-provider");
+  const client = new sdk.CognitoIdentityProviderClient({
+    region,
+    maxAttempts: 2,
+  });
+  let signedOutEverywhere = false;
+  try {
+    if (options.everywhere) {
+      try {
+        const tokens = await refreshSession({
+          region,
+          clientId: session.clientId,
+          clientSecret,
+          refreshToken,
+          username: session.cognitoUsername,
+        });
+        await client.send(
+          new sdk.GlobalSignOutCommand({ AccessToken: tokens.accessToken }),
+        );
+        signedOutEverywhere = true;
+      } catch (error) {
+        return {
+          ...none,
+          revocationFailure: `Could not sign ${session.username} out of ` +
+            `every device (${describe(error, region)}).`,
+        };
+      }
+    }
+    try {
+      await client.send(
+        new sdk.RevokeTokenCommand({
+          Token: refreshToken,
+          ClientId: session.clientId,
+          ClientSecret: clientSecret,
+        }),
+      );
+    } catch (error) {
+      // GlobalSignOut already ended every refresh token of the user.
+      if (signedOutEverywhere) {
+        return { revoked: true, signedOutEverywhere };
+      }
+      return {
+        ...none,
+        revocationFailure: `Could not revoke the saved sign-in of ` +
+          `${session.username} at Cognito (${describe(error, region)}).`,
+      };
+    }
+    return { revoked: true, signedOutEverywhere };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A failure in a few words, never with the request's tokens. */
+function describe(error: unknown, region: string): string {
+  if (isNetworkFailure(error)) {
+    return `Cognito in ${region} could not be reached`;
+  }
+  const name = errorName(error);
+  if (name === "UnsupportedOperationException") {
+    return "the app client does not allow token revocation";
+  }
+  if (error instanceof CliError) {
+    // Our own sign-in errors (an expired refresh token) say it well.
+    return error.message.replace(/\.$/, "");
+  }
+  return name;
 }

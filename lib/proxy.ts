@@ -1,6 +1,7 @@
 /**
  * Client side of the credential proxy Lambda: invokes it with the caller's
- * Identity Pool credentials and ID token, and returns the longer-lived role
+ * Identity Pool credentials, ID token and (when given) access token, and
+ * returns the longer-lived role
  * credentials it answers with.
  *
  * The Lambda client gets the credentials explicitly, so whatever credentials
@@ -24,6 +25,13 @@ export interface InvokeProxyOptions {
   credentials: Omit<TemporaryCredentials, "expiration">;
   /** The user's Cognito ID token. */
   idToken: string;
+  /**
+   * The user's access token from the same sign-in, sent as `access_token`
+   * so the proxy can ask Cognito whether the sign-in is still alive
+   * (GetUser). Proxies set to `ACCESS_TOKEN_CHECK=require` refuse callers
+   * that send none.
+   */
+  accessToken?: string;
   /** Requested lifetime in seconds (the proxy clamps it to 900..43200). */
   durationSeconds: number;
   /** Cancels the call. */
@@ -126,6 +134,9 @@ export async function invokeCredentialProxy(
           InvocationType: "RequestResponse",
           Payload: new TextEncoder().encode(JSON.stringify({
             id_token: options.idToken,
+            ...(options.accessToken
+              ? { access_token: options.accessToken }
+              : {}),
             duration_seconds: options.durationSeconds,
           })),
         }),

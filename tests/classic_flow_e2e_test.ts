@@ -15,6 +15,7 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession } from "../lib/session_cache.ts";
+import { roleSessionName } from "../lib/role_session_name.ts";
 import { makeTempHome, runAuth } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { startRelayedMoto } from "./support/relay.ts";
@@ -67,7 +68,7 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
     assert.equal(assume.get("DurationSeconds"), "7200");
     assert.equal(
       assume.get("RoleSessionName"),
-      `CognitoAuth-${stack.username}`,
+      roleSessionName(stack.username),
     );
 
     const text = await Deno.readTextFile(home.credentialsFile);
@@ -92,7 +93,9 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
     const roleName = stack.roleArn.split("/").pop();
     assert.equal(
       JSON.parse(who.stdout).Arn,
-      `arn:aws:sts::123456789012:assumed-role/${roleName}/CognitoAuth-${stack.username}`,
+      `arn:aws:sts::123456789012:assumed-role/${roleName}/${
+        roleSessionName(stack.username)
+      }`,
     );
 
     const session = (await readSession(home.env, "classic"))!;

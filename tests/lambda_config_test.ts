@@ -101,3 +101,58 @@ Deno.test("config: malformed values are refused with the variable's name", async
     });
   }
 });
+
+Deno.test("config: MAX_TOKEN_LIFETIME_SECONDS defaults to one day and takes 300..86400; ACCESS_TOKEN_CHECK is require or allow-missing (default); GetUser's endpoint follows the SDK's settings", () => {
+  const config = loadProxyConfig(BASE);
+  assert.equal(config.maxTokenLifetimeSeconds, 86400);
+  assert.equal(config.accessTokenCheck, "allow-missing");
+  assert.equal(config.userPoolRegion, "eu-west-1");
+  assert.equal(
+    config.cognitoEndpoint,
+    "https://cognito-idp.eu-west-1.amazonaws.com",
+  );
+  const set = loadProxyConfig({
+    ...BASE,
+    AWS_REGION: "us-east-1",
+    MAX_TOKEN_LIFETIME_SECONDS: "3600",
+    ACCESS_TOKEN_CHECK: "require",
+    AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
+  });
+  assert.equal(set.maxTokenLifetimeSeconds, 3600);
+  assert.equal(set.accessTokenCheck, "require");
+  assert.equal(set.cognitoEndpoint, "http://127.0.0.1:5000");
+  assert.equal(
+    loadProxyConfig({
+      ...BASE,
+      AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: "https://idp.example/",
+    }).cognitoEndpoint,
+    "https://idp.example",
+  );
+  assert.equal(
+    loadProxyConfig({
+      ...BASE,
+      AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true",
+    }).cognitoEndpoint,
+    "https://cognito-idp.eu-west-1.amazonaws.com",
+  );
+  for (
+    const [name, value] of [
+      ["MAX_TOKEN_LIFETIME_SECONDS", "299"],
+      ["MAX_TOKEN_LIFETIME_SECONDS", "86401"],
+      ["MAX_TOKEN_LIFETIME_SECONDS", "1h"],
+      ["ACCESS_TOKEN_CHECK", "refuse"],
+      ["ACCESS_TOKEN_CHECK", "REQUIRE"],
+      ["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "ftp://x"],
+    ]
+  ) {
+    assert.throws(
+      () => loadProxyConfig({ ...BASE, [name]: value }),
+      (error: Error) =>
+        error instanceof ProxyConfigError && error.message.includes(name) &&
+        !error.message.includes(value),
+      `${name}=${value}`,
+    );
+  }
+});

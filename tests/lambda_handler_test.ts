@@ -1,10 +1,12 @@
 /**
  * The proxy handler against a local HTTPS JWKS endpoint (test CA, test RSA
  * key) and moto's STS (through a small recording relay, so the tests see
- * exactly what was sent to STS and with which key it was signed).
+ * exactly what was sent to STS and with which key it was signed). Tokens
+ * here are signed with the test key, which moto's Cognito does not know, so
+ * the GetUser revocation check is answered by a stand-in (named in each
+ * test); lambda_runtime_test.ts checks it against moto's real GetUser.
  */
 import assert from "node:assert/strict";
-import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { SimpleFetcher } from "aws-jwt-verify/https";
 import { loadProxyConfig, type ProxyConfig } from "../lambda/config.ts";
 import {
@@ -12,12 +14,18 @@ import {
   handleProxyRequest,
   MAX_REQUEST_BYTES,
   type ProxyDeps,
+  UNAUTHORIZED_MESSAGE,
 } from "../lambda/handler.ts";
+import {
+  createSessionChecker,
+  type SessionChecker,
+} from "../lambda/session_check.ts";
 import {
   type AssumeRoleRequest,
   createStsRoleAssumer,
   DurationTooLongError,
   type RoleAssumer,
+  roleSessionName,
 } from "../lambda/sts.ts";
 import { createIdTokenVerifier } from "../lambda/token.ts";
 import { makeSigner, startJwksServer, unsignedToken } from "./support/jwks.ts";
@@ -96,15 +104,35 @@ const config: ProxyConfig = loadProxyConfig({
  * running the tests cannot use NODE_EXTRA_CA_CERTS: it is read once per
  * process; the runtime test proves that path in a fresh process).
  */
-function testJwksCache() {
-  return new SimpleJwksCache({
-    fetcher: new SimpleFetcher({ defaultRequestOptions: { ca: tls.caPem } }),
-  });
-}
+const testFetcher = new SimpleFetcher({
+  defaultRequestOptions: { ca: tls.caPem },
+});
 
 /** One verifier for the whole file, like one per Lambda process. */
 const sharedVerifier = createIdTokenVerifier(config, {
-  jwksCache: testJwksCache(),
+  fetcher: testFetcher,
+});
+
+/** For requests without an access token: nothing may ask Cognito. */
+const noGetUser: SessionChecker = {
+  check: () => Promise.reject(new Error("GetUser must not be called")),
+};
+
+/**
+ * A stand-in for Cognito's GetUser (moto does not know the test key's
+ * tokens): answers what `getUserAnswer` says and records each request.
+ */
+let getUserAnswer: () => Response = () => Response.json({ Username: "alice" });
+const getUserCalls: { headers: Headers; body: string }[] = [];
+const getUserServer = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen() {} },
+  async (request) => {
+    getUserCalls.push({ headers: request.headers, body: await request.text() });
+    return getUserAnswer();
+  },
+);
+const getUserStandIn = createSessionChecker({
+  cognitoEndpoint: `http://127.0.0.1:${getUserServer.addr.port}`,
 });
 const realSts = createStsRoleAssumer(config, { endpoint: STS_ENDPOINT });
 
@@ -121,6 +149,7 @@ function harness(overrides: Partial<ProxyDeps> = {}): Harness {
       config,
       verifier: sharedVerifier,
       sts: realSts,
+      sessions: noGetUser,
       now: () => new Date(),
       log: (line) => logs.push(line),
       ...overrides,
@@ -185,7 +214,14 @@ Deno.test("handler: a valid ID token gets role credentials from STS, signed with
   assertStringIncludes(call.authorization, `Credential=${IAM_KEY_ID}/`);
   assertEquals(call.form.get("Action"), "AssumeRole");
   assertEquals(call.form.get("RoleArn"), ROLE);
-  assertEquals(call.form.get("RoleSessionName"), "CognitoAuth-alice");
+  assertEquals(
+    call.form.get("RoleSessionName"),
+    roleSessionName("alice"),
+  );
+  assertMatch(
+    call.form.get("RoleSessionName")!,
+    /^CognitoAuth-alice-[0-9a-f]{16}$/,
+  );
   assertEquals(call.form.get("DurationSeconds"), String(8 * 3600));
   const tags = Object.fromEntries(
     [1, 2, 3].map((n) => [
@@ -204,7 +240,8 @@ Deno.test("handler: a valid ID token gets role credentials from STS, signed with
     requestId: "req-1",
     username: "alice",
     status: 200,
-    outcome: "issued",
+    outcome:
+      "issued without an access token (ACCESS_TOKEN_CHECK=allow-missing)",
   });
   assertNoSecrets(logs, [
     token,
@@ -259,7 +296,7 @@ Deno.test("handler: a role_arn outside the allow-list gets 403 and STS is never 
   assertNoSecrets([...logs, response.body], [token]);
 });
 
-Deno.test("handler: every kind of bad token gets 401 with a reason, and never reaches STS", async (t) => {
+Deno.test("handler: every kind of bad token gets 401 with one generic message (the reason only in the log line), and never reaches STS", async (t) => {
   const now = Math.floor(Date.now() / 1000);
   const valid = await signer.sign(claims());
   const [header, payload] = valid.split(".");
@@ -342,8 +379,11 @@ Deno.test("handler: every kind of bad token gets 401 with a reason, and never re
       const response = await handleProxyRequest({ id_token: token }, deps);
       assertEquals(response.statusCode, 401, response.body);
       const answer = body(response);
-      assertEquals(answer.error, "Unauthorized");
-      assertStringIncludes(answer.message, reason);
+      assertEquals(answer, {
+        error: "Unauthorized",
+        message: UNAUTHORIZED_MESSAGE,
+      });
+      assertStringIncludes(JSON.parse(logs[0]).outcome, reason);
       assertEquals(stsCalls.length, 0);
       assertEquals(JSON.parse(logs[0]).username, null);
       assertNoSecrets([...logs, response.body], [token]);
@@ -353,15 +393,15 @@ Deno.test("handler: every kind of bad token gets 401 with a reason, and never re
 
 Deno.test("handler: the clock passed in is also applied to expiry", async () => {
   const token = await signer.sign(claims());
-  const { deps } = harness({
+  const { deps, logs } = harness({
     verifier: createIdTokenVerifier(config, {
       now: () => new Date(Date.now() + 2 * 3600_000),
-      jwksCache: testJwksCache(),
+      fetcher: testFetcher,
     }),
   });
   const response = await handleProxyRequest({ id_token: token }, deps);
   assertEquals(response.statusCode, 401);
-  assertStringIncludes(body(response).message, "expired");
+  assertStringIncludes(JSON.parse(logs[0]).outcome, "expired");
 });
 
 Deno.test("handler: oversized, non-JSON and malformed requests get 400", async (t) => {
@@ -529,9 +569,7 @@ Deno.test("handler: an invocation past its deadline answers 500 instead of hangi
 });
 
 Deno.test("verifier: the JWKS is fetched once and cached across invocations", async () => {
-  const verifier = createIdTokenVerifier(config, {
-    jwksCache: testJwksCache(),
-  });
+  const verifier = createIdTokenVerifier(config, { fetcher: testFetcher });
   const { deps } = harness({ verifier, sts: roleWithMaximum(43200).sts });
   const before = jwks.fetches();
   for (let i = 0; i < 3; i++) {
@@ -587,12 +625,336 @@ Deno.test("verifier: keys only come over https, and keys that cannot be fetched 
   assertEquals(response.statusCode, 500);
 });
 
+/** A JWKS server whose keys and availability the test changes. */
+function rotatingJwks(keys: JsonWebKey[]) {
+  const state = { keys, up: true, fetches: 0 };
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: tls.certPem,
+    key: tls.keyPem,
+    onListen() {},
+  }, () => {
+    state.fetches++;
+    return state.up
+      ? Response.json({ keys: state.keys })
+      : new Response("down", { status: 503 });
+  });
+  const url = `https://127.0.0.1:${server.addr.port}/jwks.json`;
+  return {
+    state,
+    config: {
+      ...config,
+      jwksUris: Object.fromEntries(config.issuers.map((i) => [i, url])),
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+Deno.test("verifier: the JWKS is fetched again once it is an hour old (injected clock), so a key removed from the pool stops working, and a refresh that fails refuses with 500 instead of trusting the old keys", async () => {
+  const jwksServer = rotatingJwks([signer.publicJwk]);
+  try {
+    let clock = Date.now();
+    const now = () => new Date(clock);
+    const verifier = createIdTokenVerifier(jwksServer.config, {
+      fetcher: testFetcher,
+      now,
+    });
+    const { deps, logs } = harness({
+      verifier,
+      sts: roleWithMaximum(43200).sts,
+      config: jwksServer.config,
+    });
+    // Tokens issued "now" by the injected clock.
+    const ask = async () => {
+      const issued = Math.floor(clock / 1000);
+      const token = await signer.sign(
+        claims({ iat: issued, auth_time: issued, exp: issued + 3600 }),
+      );
+      return (await handleProxyRequest({ id_token: token }, deps)).statusCode;
+    };
+
+    assertEquals(await ask(), 200);
+    clock += 59 * 60_000;
+    assertEquals(await ask(), 200);
+    assertEquals(jwksServer.state.fetches, 1, "no refresh within the hour");
+
+    // The pool drops the key; an hour after the first fetch it is gone.
+    jwksServer.state.keys = [otherPoolSigner.publicJwk];
+    clock += 60_000;
+    assertEquals(await ask(), 401);
+    assertEquals(jwksServer.state.fetches, 2);
+    assertStringIncludes(JSON.parse(logs.at(-1)!).outcome, "signing key");
+
+    // The key comes back, then the JWKS cannot be fetched at its next
+    // refresh: fail closed (500), and keep trying on each request.
+    jwksServer.state.keys = [signer.publicJwk];
+    clock += 3600_000;
+    assertEquals(await ask(), 200);
+    jwksServer.state.up = false;
+    clock += 3600_000;
+    const fetchesBefore = jwksServer.state.fetches;
+    assertEquals(await ask(), 500);
+    assertEquals(await ask(), 500);
+    assert.ok(jwksServer.state.fetches > fetchesBefore + 1);
+    jwksServer.state.up = true;
+    assertEquals(await ask(), 200);
+  } finally {
+    await jwksServer.close();
+  }
+});
+
+Deno.test("verifier: an unknown kid still fetches the JWKS at once (key rotation between scheduled refreshes)", async () => {
+  const rotated = await makeSigner("pool-key-2");
+  const jwksServer = rotatingJwks([signer.publicJwk]);
+  try {
+    const verifier = createIdTokenVerifier(jwksServer.config, {
+      fetcher: testFetcher,
+    });
+    const { deps } = harness({
+      verifier,
+      sts: roleWithMaximum(43200).sts,
+      config: jwksServer.config,
+    });
+    const first = await handleProxyRequest(
+      { id_token: await signer.sign(claims()) },
+      deps,
+    );
+    assertEquals(first.statusCode, 200);
+    jwksServer.state.keys = [signer.publicJwk, rotated.publicJwk];
+    const second = await handleProxyRequest(
+      { id_token: await rotated.sign(claims()) },
+      deps,
+    );
+    assertEquals(second.statusCode, 200);
+    assertEquals(jwksServer.state.fetches, 2);
+  } finally {
+    await jwksServer.close();
+  }
+});
+
+/** Claims of an access token of the same user (as Cognito issues them). */
+function accessClaims(overrides: Record<string, unknown> = {}) {
+  const { aud: _aud, "cognito:username": _u, ...rest } = claims();
+  return {
+    ...rest,
+    token_use: "access",
+    client_id: CLIENT_ID,
+    username: "alice",
+    scope: "aws.cognito.signin.user.admin",
+    ...overrides,
+  };
+}
+
+Deno.test("handler (GetUser stand-in): with an access token of the same user that Cognito still honours, credentials are issued after one unsigned GetUser carrying that token", async () => {
+  getUserAnswer = () => Response.json({ Username: "alice" });
+  getUserCalls.length = 0;
+  const { deps, logs } = harness({ sessions: getUserStandIn });
+  const idToken = await signer.sign(claims());
+  const accessToken = await signer.sign(accessClaims());
+  const response = await handleProxyRequest(
+    { id_token: idToken, access_token: accessToken },
+    deps,
+  );
+  assertEquals(response.statusCode, 200, response.body);
+  assertEquals(getUserCalls.length, 1);
+  const [call] = getUserCalls;
+  assertEquals(
+    call.headers.get("x-amz-target"),
+    "AWSCognitoIdentityProviderService.GetUser",
+  );
+  assertEquals(call.headers.get("authorization"), null);
+  assertEquals(JSON.parse(call.body), { AccessToken: accessToken });
+  assertEquals(JSON.parse(logs[0]).outcome, "issued");
+  assertNoSecrets(logs, [idToken, accessToken]);
+});
+
+Deno.test("handler (GetUser stand-in): a sign-in Cognito no longer honours (signed out, disabled, deleted, reset) gets 401; Cognito unreachable or failing gets 500 after one retry; never credentials", async (t) => {
+  const idToken = await signer.sign(claims());
+  const accessToken = await signer.sign(accessClaims());
+  const cases: [string, () => Response, number, number, string][] = [
+    [
+      "NotAuthorizedException (signed out everywhere, or disabled)",
+      () =>
+        Response.json({
+          __type: "NotAuthorizedException",
+          message: "Access Token has been revoked",
+        }, { status: 400 }),
+      401,
+      1,
+      "revoked at Cognito (NotAuthorizedException)",
+    ],
+    [
+      "UserNotFoundException (deleted), named in X-Amzn-ErrorType",
+      () =>
+        new Response("{}", {
+          status: 400,
+          headers: { "X-Amzn-ErrorType": "UserNotFoundException:http://x/" },
+        }),
+      401,
+      1,
+      "UserNotFoundException",
+    ],
+    [
+      "PasswordResetRequiredException",
+      () =>
+        Response.json({
+          __type: "com.amazonaws#PasswordResetRequiredException",
+        }, { status: 400 }),
+      401,
+      1,
+      "PasswordResetRequiredException",
+    ],
+    [
+      "a 500 from Cognito (retried once)",
+      () => new Response("oops", { status: 500 }),
+      500,
+      2,
+      "could not check the sign-in with Cognito (HTTP 500)",
+    ],
+    [
+      "throttling (retried once)",
+      () =>
+        Response.json({ __type: "TooManyRequestsException" }, {
+          status: 400,
+        }),
+      500,
+      2,
+      "TooManyRequestsException",
+    ],
+  ];
+  for (const [name, answer, status, calls, reason] of cases) {
+    await t.step(name, async () => {
+      getUserAnswer = answer;
+      getUserCalls.length = 0;
+      stsCalls.length = 0;
+      const { deps, logs } = harness({ sessions: getUserStandIn });
+      const response = await handleProxyRequest(
+        { id_token: idToken, access_token: accessToken },
+        deps,
+      );
+      assertEquals(response.statusCode, status, response.body);
+      if (status === 401) {
+        assertEquals(body(response).message, UNAUTHORIZED_MESSAGE);
+      }
+      assertEquals(getUserCalls.length, calls);
+      assertEquals(stsCalls.length, 0);
+      assertStringIncludes(JSON.parse(logs[0]).outcome, reason);
+      assertNoSecrets([...logs, response.body], [idToken, accessToken]);
+    });
+  }
+  await t.step("Cognito unreachable", async () => {
+    const { deps, logs } = harness({
+      sessions: createSessionChecker({ cognitoEndpoint: "http://127.0.0.1:9" }),
+    });
+    const response = await handleProxyRequest(
+      { id_token: idToken, access_token: accessToken },
+      deps,
+    );
+    assertEquals(response.statusCode, 500);
+    assertStringIncludes(JSON.parse(logs[0]).outcome, "NetworkError");
+  });
+});
+
+Deno.test("handler (GetUser stand-in): an access token that is not this user's, not an access token, for another client, forged, expired, too long-lived or with a crit header gets 401 before Cognito is asked", async (t) => {
+  getUserAnswer = () => Response.json({ Username: "alice" });
+  const idToken = await signer.sign(claims());
+  const now = Math.floor(Date.now() / 1000);
+  const cases: [string, string, string][] = [
+    [
+      "another user's access token",
+      await signer.sign(accessClaims({ sub: "another-sub", username: "eve" })),
+      "another user's",
+    ],
+    ["the ID token sent as the access token", idToken, "not an access token"],
+    [
+      "an access token of another app client",
+      await signer.sign(accessClaims({ client_id: "someoneelsesclient" })),
+      "wrong client",
+    ],
+    [
+      "an access token signed by an impostor",
+      await impostor.sign(accessClaims()),
+      "bad signature",
+    ],
+    [
+      "an expired access token",
+      await signer.sign(accessClaims({ iat: now - 7200, exp: now - 60 })),
+      "expired",
+    ],
+    [
+      "an access token living ten years",
+      await signer.sign(accessClaims({ exp: now + 10 * 365 * 86400 })),
+      "lifetime too long",
+    ],
+    [
+      "an access token with a crit header",
+      await signer.sign(accessClaims(), { crit: ["exp"] }),
+      "critical header",
+    ],
+    ["garbage", "a.b.c", "malformed"],
+  ];
+  for (const [name, accessToken, reason] of cases) {
+    await t.step(name, async () => {
+      getUserCalls.length = 0;
+      stsCalls.length = 0;
+      const { deps, logs } = harness({ sessions: getUserStandIn });
+      const response = await handleProxyRequest(
+        { id_token: idToken, access_token: accessToken },
+        deps,
+      );
+      assertEquals(response.statusCode, 401, response.body);
+      assertEquals(body(response).message, UNAUTHORIZED_MESSAGE);
+      assertStringIncludes(JSON.parse(logs[0]).outcome, "access token");
+      assertStringIncludes(JSON.parse(logs[0]).outcome, reason);
+      assertEquals(getUserCalls.length, 0);
+      assertEquals(stsCalls.length, 0);
+      assertNoSecrets([...logs, response.body], [idToken, accessToken]);
+    });
+  }
+});
+
+Deno.test("handler: without an access token, ACCESS_TOKEN_CHECK=require refuses with 400 saying to update the client, allow-missing (the default) issues and logs that it did", async () => {
+  const idToken = await signer.sign(claims());
+  const strict = harness({
+    config: { ...config, accessTokenCheck: "require" },
+  });
+  stsCalls.length = 0;
+  const refused = await handleProxyRequest({ id_token: idToken }, strict.deps);
+  assertEquals(refused.statusCode, 400);
+  assertStringIncludes(body(refused).message, "access_token");
+  assertStringIncludes(JSON.parse(strict.logs[0]).outcome, "require");
+  assertEquals(stsCalls.length, 0);
+
+  assertEquals(config.accessTokenCheck, "allow-missing");
+  const lenient = harness();
+  const issued = await handleProxyRequest({ id_token: idToken }, lenient.deps);
+  assertEquals(issued.statusCode, 200);
+  assertStringIncludes(
+    JSON.parse(lenient.logs[0]).outcome,
+    "without an access token",
+  );
+
+  // A token is checked whenever it is sent, whatever the setting.
+  const bad = await handleProxyRequest(
+    { id_token: idToken, access_token: "a.b.c" },
+    harness().deps,
+  );
+  assertEquals(bad.statusCode, 401);
+  const wrongType = await handleProxyRequest(
+    { id_token: idToken, access_token: 42 },
+    harness().deps,
+  );
+  assertEquals(wrongType.statusCode, 400);
+});
+
 Deno.test({
   name: "teardown: stop the JWKS server, the STS relay and moto",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
     await jwks.close();
+    await getUserServer.shutdown();
     await relay.shutdown();
     await moto.stop();
     await tls.remove();

@@ -2,12 +2,19 @@
  * The built zip, unpacked, running under the AWS Lambda Runtime Interface
  * Emulator on the local Deno binary: real Runtime API, real moto-signed ID
  * tokens verified against moto's JWKS over TLS (test CA trusted through
- * NODE_EXTRA_CA_CERTS), real AssumeRole at moto's STS (AWS_ENDPOINT_URL_STS).
+ * NODE_EXTRA_CA_CERTS), real AssumeRole at moto's STS (AWS_ENDPOINT_URL_STS),
+ * and the revocation check at moto's Cognito (GetUser, through
+ * AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER).
  */
 import assert from "node:assert/strict";
 import {
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
+  GlobalSignOutCommand,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -16,6 +23,7 @@ import { startMoto } from "./support/moto.ts";
 import { proxyFunctionEnv, unpackProxyZip } from "./support/proxy_stack.ts";
 import { RIE_FUNCTION_NAME, runProxyClient, startRie } from "./support/rie.ts";
 import { makeTestTls } from "./support/tls.ts";
+import { roleSessionName } from "../lib/role_session_name.ts";
 
 const ROLE = "arn:aws:iam::123456789012:role/CognitoLongLived";
 const IAM_KEY_ID = "AKIAPROXYUSER0000002";
@@ -136,7 +144,9 @@ Deno.test("rie: a real moto ID token gets credentials that expire when asked and
   sts.destroy();
   assert.match(
     me.Arn!,
-    new RegExp(`assumed-role/CognitoLongLived/CognitoAuth-${user.username}$`),
+    new RegExp(
+      `assumed-role/CognitoLongLived/${roleSessionName(user.username)}$`,
+    ),
   );
 });
 
@@ -208,7 +218,7 @@ Deno.test("rie: hostile requests get the right 4xx and never credentials", async
 
 Deno.test("rie: the function's log lines hold no token or key", () => {
   const output = rie.output();
-  assert.match(output, /"outcome":"issued"/);
+  assert.match(output, /"outcome":"issued/);
   for (
     const secret of [
       user.idToken,
@@ -239,8 +249,174 @@ Deno.test("rie: lib/proxy.ts invokes the function through the Lambda SDK at AWS_
     functionName: RIE_FUNCTION_NAME,
   });
   assert.equal(refused.ok, false);
-  assert.match(refused.error!, /refused \(401\): The ID token was rejected/);
+  assert.match(refused.error!, /refused \(401\): The sign-in was not accepted/);
   assert.ok(!refused.error!.includes(user.accessToken));
+});
+
+/** A fresh user in the first user's pool, signed in: its two tokens. */
+async function freshSignIn(idp: CognitoIdentityProviderClient) {
+  const name = `revoke-${crypto.randomUUID().slice(0, 8)}`;
+  const password = "Revoke-Test-Passw0rd!";
+  await idp.send(
+    new AdminCreateUserCommand({
+      UserPoolId: user.userPoolId,
+      Username: name,
+      MessageAction: "SUPPRESS",
+    }),
+  );
+  await idp.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: user.userPoolId,
+      Username: name,
+      Password: password,
+      Permanent: true,
+    }),
+  );
+  const signIn = async () =>
+    (await idp.send(
+      new InitiateAuthCommand({
+        ClientId: user.clientId,
+        AuthFlow: "USER_PASSWORD_AUTH",
+        AuthParameters: { USERNAME: name, PASSWORD: password },
+      }),
+    )).AuthenticationResult!;
+  return { name, signIn, ...await signIn() };
+}
+
+Deno.test("rie: revoked sign-ins get 401 through the emulator: after GlobalSignOut, AdminDisableUser and AdminDeleteUser in moto the proxy's GetUser check refuses the still-valid ID and access tokens; a live sign-in gets 200", async (t) => {
+  const strict = await startRie({
+    bootstrap: `${taskRoot}/bootstrap`,
+    cwd: taskRoot,
+    env: functionEnv({ ACCESS_TOKEN_CHECK: "require" }),
+  });
+  const idp = new CognitoIdentityProviderClient(sdk);
+  const ask = async (tokens: { IdToken?: string; AccessToken?: string }) => {
+    const { status, body } = await strict.invoke(JSON.stringify({
+      id_token: tokens.IdToken,
+      access_token: tokens.AccessToken,
+      duration_seconds: 900,
+    }));
+    assert.equal(status, 200, body);
+    const answer = JSON.parse(body);
+    return {
+      statusCode: answer.statusCode as number,
+      body: JSON.parse(answer.body),
+    };
+  };
+  try {
+    await t.step("a live sign-in gets 200", async () => {
+      const live = await freshSignIn(idp);
+      const response = await ask(live);
+      assert.equal(response.statusCode, 200, JSON.stringify(response.body));
+    });
+    await t.step(
+      "no access token: 400 (ACCESS_TOKEN_CHECK=require)",
+      async () => {
+        const live = await freshSignIn(idp);
+        const response = await ask({ IdToken: live.IdToken });
+        assert.equal(response.statusCode, 400);
+        assert.match(response.body.message, /access_token/);
+      },
+    );
+    await t.step("after GlobalSignOut: 401", async () => {
+      const session = await freshSignIn(idp);
+      assert.equal((await ask(session)).statusCode, 200);
+      await idp.send(
+        new GlobalSignOutCommand({ AccessToken: session.AccessToken }),
+      );
+      const response = await ask(session);
+      assert.equal(response.statusCode, 401);
+      assert.equal(
+        response.body.message,
+        "The sign-in was not accepted. Sign in again.",
+      );
+      // A new sign-in works again.
+      assert.equal((await ask(await session.signIn())).statusCode, 200);
+    });
+    await t.step("after AdminDisableUser: 401", async () => {
+      const session = await freshSignIn(idp);
+      await idp.send(
+        new AdminDisableUserCommand({
+          UserPoolId: user.userPoolId,
+          Username: session.name,
+        }),
+      );
+      assert.equal((await ask(session)).statusCode, 401);
+    });
+    await t.step("after AdminDeleteUser: 401", async () => {
+      const session = await freshSignIn(idp);
+      await idp.send(
+        new AdminDeleteUserCommand({
+          UserPoolId: user.userPoolId,
+          Username: session.name,
+        }),
+      );
+      assert.equal((await ask(session)).statusCode, 401);
+    });
+    await t.step(
+      "another user's live access token with this ID token: 401",
+      async () => {
+        const mine = await freshSignIn(idp);
+        const theirs = await freshSignIn(idp);
+        const response = await ask({
+          IdToken: mine.IdToken,
+          AccessToken: theirs.AccessToken,
+        });
+        assert.equal(response.statusCode, 401);
+      },
+    );
+    await t.step("the log says why, without the tokens", async () => {
+      for (let i = 0; i < 100; i++) {
+        if (/UserNotFoundException/.test(strict.output())) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const output = strict.output();
+      assert.match(
+        output,
+        /sign-in revoked at Cognito \(NotAuthorizedException\)/,
+      );
+      assert.match(
+        output,
+        /sign-in revoked at Cognito \(UserNotFoundException\)/,
+      );
+      assert.match(output, /access token rejected: another user's/);
+      assert.doesNotMatch(output, /eyJ[\w-]+\.eyJ/);
+    });
+  } finally {
+    idp.destroy();
+    await strict.stop();
+  }
+});
+
+Deno.test("rie: lib/proxy.ts sends the access token when given (accessToken → access_token), so a proxy set to require it issues credentials", async () => {
+  const strict = await startRie({
+    bootstrap: `${taskRoot}/bootstrap`,
+    cwd: taskRoot,
+    env: functionEnv({ ACCESS_TOKEN_CHECK: "require" }),
+  });
+  const idp = new CognitoIdentityProviderClient(sdk);
+  try {
+    const session = await freshSignIn(idp);
+    const withToken = await runProxyClient({
+      env: { AWS_ENDPOINT_URL_LAMBDA: strict.endpoint },
+      idToken: session.IdToken!,
+      accessToken: session.AccessToken!,
+      durationSeconds: 900,
+      functionName: RIE_FUNCTION_NAME,
+    });
+    assert.equal(withToken.ok, true, JSON.stringify(withToken));
+    const without = await runProxyClient({
+      env: { AWS_ENDPOINT_URL_LAMBDA: strict.endpoint },
+      idToken: session.IdToken!,
+      durationSeconds: 900,
+      functionName: RIE_FUNCTION_NAME,
+    });
+    assert.equal(without.ok, false);
+    assert.match(without.error!, /refused \(400\).*access_token/);
+  } finally {
+    idp.destroy();
+    await strict.stop();
+  }
 });
 
 Deno.test("rie: missing configuration is reported through /runtime/init/error", async () => {

@@ -6,17 +6,54 @@ import {
   sessionTagValue,
 } from "../lambda/sts.ts";
 
-Deno.test("sts: the session name is CognitoAuth-<username>, limited to [\\w+=,.@-] and 64 characters", () => {
-  assert.equal(roleSessionName("alice"), "CognitoAuth-alice");
+Deno.test("sts: the session name is CognitoAuth-<cleaned name>-<16 hex of SHA-256 of the exact name>, within [\\w+=,.@-] and 64 characters", async () => {
+  const sha = async (text: string) =>
+    Array.from(
+      new Uint8Array(
+        await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+      ),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("").slice(0, 16);
+  assert.equal(
+    roleSessionName("alice"),
+    `CognitoAuth-alice-${await sha("alice")}`,
+  );
   assert.equal(
     roleSessionName("alice.smith+ops@example.com"),
-    "CognitoAuth-alice.smith+ops@example.com",
+    `CognitoAuth-alice.smith+ops@example.com-${await sha(
+      "alice.smith+ops@example.com",
+    )}`,
   );
-  assert.equal(roleSessionName("a b/c:d"), "CognitoAuth-a_b_c_d");
-  assert.equal(roleSessionName("émile"), "CognitoAuth-_mile");
+  assert.equal(
+    roleSessionName("a b/c:d"),
+    `CognitoAuth-a_b_c_d-${await sha("a b/c:d")}`,
+  );
+  assert.equal(
+    roleSessionName("émile"),
+    `CognitoAuth-_mile-${await sha("émile")}`,
+  );
+  // A surrogate pair (one code point) becomes one "_", not two.
+  assert.match(roleSessionName("😀x"), /^CognitoAuth-_x-[0-9a-f]{16}$/);
   const long = roleSessionName("x".repeat(100));
   assert.equal(long.length, 64);
-  assert.match(long, /^CognitoAuth-x+$/);
+  assert.match(long, /^CognitoAuth-x{35}-[0-9a-f]{16}$/);
+  for (const name of ["alice", "x".repeat(100), "é".repeat(80), "a b"]) {
+    assert.match(roleSessionName(name), /^[\w+=,.@-]{2,64}$/);
+  }
+  // Stable: the same user always gets the same name.
+  assert.equal(roleSessionName("bob"), roleSessionName("bob"));
+});
+
+Deno.test("sts: users whose names clean up or cut to the same text get different session names (issue 14: bob!, bob_, 'bob ' and names sharing 52 characters collided)", () => {
+  const groups = [
+    ["bob!", "bob_", "bob ", "bob?"],
+    ["x".repeat(52) + "1", "x".repeat(52) + "2", "x".repeat(100)],
+    ["Bob", "bob", "BOB"],
+  ];
+  for (const names of groups) {
+    const sessionNames = names.map(roleSessionName);
+    assert.equal(new Set(sessionNames).size, names.length, names.join(", "));
+  }
 });
 
 Deno.test("sts: session tags carry user name, subject and source, with values kept to AWS's characters and 256 characters", () => {

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
+import { roleSessionName } from "../lib/role_session_name.ts";
 import { makeTempHome, runAuth } from "./support/cli.ts";
 import { startProxyStack } from "./support/proxy_stack.ts";
 import { awsCli } from "./support/tools.ts";
@@ -46,7 +47,7 @@ Deno.test("login upgrades through the proxy under the runtime emulator: the prof
     assert.match(
       JSON.parse(who.stdout).Arn,
       new RegExp(
-        `assumed-role/long-lived-${tag}/CognitoAuth-${stack.username}$`,
+        `assumed-role/long-lived-${tag}/${roleSessionName(stack.username)}$`,
       ),
     );
     // The proxy's log lines carry neither the password nor the secret key.

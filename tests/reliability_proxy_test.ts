@@ -13,20 +13,23 @@
  * - a token that is not valid yet (`nbf`), and through the emulator an
  *   expired token really signed with moto's key, and one signed by an
  *   impostor key under moto's `kid`;
+ * - issue 14's accepted forgeries: `iat` or `auth_time` a year ahead, a
+ *   lifetime (`exp - iat`) of ten years or of a day and a second, a `crit`
+ *   header (known or not, even empty), and no `iat` at all;
  * - `__proto__` and `constructor` keys smuggling a `role_arn`, and allowed
  *   role ARNs in another case or with white space;
  * - durations JSON can carry that are not plain numbers (`1e400`, `true`,
  *   an array, an object) and numbers at the edges (`-0`, `1e-300`).
  *
  * None yields credentials (except where the token is good and the smuggled
- * role is ignored), and no answer or log line holds a stack trace.
+ * role is ignored), and no answer or log line holds a stack trace. Every
+ * 401 carries the same message; the reason is only in the function's log.
  *
  * Durations: numbers out of 900..43200 are clamped (issue 3); anything that
  * is not a finite number is 400.
  */
 import assert from "node:assert/strict";
 import { SimpleFetcher } from "aws-jwt-verify/https";
-import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import {
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
@@ -37,7 +40,9 @@ import {
   handleInvocation,
   handleProxyRequest,
   type ProxyDeps,
+  UNAUTHORIZED_MESSAGE,
 } from "../lambda/handler.ts";
+import type { SessionChecker } from "../lambda/session_check.ts";
 import type { AssumeRoleRequest, RoleAssumer } from "../lambda/sts.ts";
 import { createIdTokenVerifier } from "../lambda/token.ts";
 import {
@@ -84,10 +89,13 @@ const config = loadProxyConfig({
   COGNITO_JWKS_URI: jwks.url,
 });
 const verifier = createIdTokenVerifier(config, {
-  jwksCache: new SimpleJwksCache({
-    fetcher: new SimpleFetcher({ defaultRequestOptions: { ca: tls.caPem } }),
-  }),
+  fetcher: new SimpleFetcher({ defaultRequestOptions: { ca: tls.caPem } }),
 });
+
+/** These requests send no access token: nothing may ask Cognito. */
+const sessions: SessionChecker = {
+  check: () => Promise.reject(new Error("GetUser must not be called")),
+};
 
 /** An STS stand-in that records what it was asked and issues fakes. */
 const stsCalls: AssumeRoleRequest[] = [];
@@ -108,6 +116,7 @@ function deps(logs: string[]): ProxyDeps {
     config,
     verifier,
     sts,
+    sessions,
     now: () => new Date(),
     log: (l) => logs.push(l),
   };
@@ -244,7 +253,102 @@ async function tokenAttacks(
       await target.sign(target.claims({ nbf: now + 3600 })),
       "not yet valid",
     ],
+    ...await issue14Forgeries(target),
   ];
+}
+
+const YEAR = 365 * 86400;
+
+/**
+ * Issue 14's tokens that were accepted and must not be: each is signed with
+ * the pool's own key, so only the new claim and header checks stop it.
+ */
+async function issue14Forgeries(
+  target: {
+    claims: (o?: Record<string, unknown>) => Record<string, unknown>;
+    sign: (
+      c: Record<string, unknown>,
+      h?: Record<string, unknown>,
+    ) => Promise<string>;
+  },
+): Promise<[string, string, string][]> {
+  const now = Math.floor(Date.now() / 1000);
+  return [
+    [
+      "iat a year in the future",
+      await target.sign(
+        target.claims({ iat: now + YEAR, exp: now + YEAR + 3600 }),
+      ),
+      "issued in the future",
+    ],
+    [
+      "iat and auth_time a year in the future (exp an hour from now)",
+      await target.sign(
+        target.claims({ iat: now + YEAR, auth_time: now + YEAR }),
+      ),
+      "issued in the future",
+    ],
+    [
+      "auth_time a year in the future",
+      await target.sign(target.claims({ iat: now, auth_time: now + YEAR })),
+      "sign-in time in the future",
+    ],
+    [
+      "iat two minutes ahead (beyond the 60 s clock skew)",
+      await target.sign(target.claims({ iat: now + 120, exp: now + 3600 })),
+      "issued in the future",
+    ],
+    [
+      "exp ten years away",
+      await target.sign(target.claims({ iat: now, exp: now + 10 * YEAR })),
+      "lifetime too long",
+    ],
+    [
+      "a lifetime of one day and one second",
+      await target.sign(target.claims({ iat: now - 60, exp: now + 86341 })),
+      "lifetime too long",
+    ],
+    [
+      "an unknown crit header",
+      await target.sign(target.claims(), {
+        crit: ["x-unknown"],
+        "x-unknown": true,
+      }),
+      "critical header",
+    ],
+    [
+      "a crit header naming b64",
+      await target.sign(target.claims(), { crit: ["b64"], b64: true }),
+      "critical header",
+    ],
+    [
+      "an empty crit header",
+      await target.sign(target.claims(), { crit: [] }),
+      "critical header",
+    ],
+    [
+      "no iat",
+      await target.sign(target.claims({ iat: undefined })),
+      "no issue time",
+    ],
+    [
+      "iat that is a string",
+      await target.sign(target.claims({ iat: String(now) })),
+      // aws-jwt-verify refuses a non-numeric iat itself.
+      "malformed token",
+    ],
+  ];
+}
+
+/** The function's log lines (one JSON object per invocation) in `text`. */
+function logLines(text: string): string[] {
+  return text.split("\n").filter((line) => line.startsWith('{"requestId"'));
+}
+
+/** The outcome of the last log line (the reason of a refusal). */
+function lastOutcome(logs: string[]): string {
+  const lines = logs.flatMap(logLines);
+  return JSON.parse(lines.at(-1) ?? "{}").outcome ?? "";
 }
 
 const handlerTarget = {
@@ -254,7 +358,7 @@ const handlerTarget = {
     signer.sign(c, h),
 };
 
-Deno.test("handler: algorithm confusion, keys brought by the token (jku, x5u, jwk), rogue kids and a not-yet-valid token get 401, never reach STS, never fetch the attacker's keys, and answer without a stack trace", async (t) => {
+Deno.test("handler: algorithm confusion, keys brought by the token (jku, x5u, jwk), rogue kids, a not-yet-valid token, iat or auth_time in the future, lifetimes over a day, crit headers and a missing iat get 401 with one generic message (the reason only in the log), never reach STS, never fetch the attacker's keys, and answer without a stack trace", async (t) => {
   const before = attackerJwks.fetches();
   for (
     const [name, token, reason] of await tokenAttacks(
@@ -271,7 +375,8 @@ Deno.test("handler: algorithm confusion, keys brought by the token (jku, x5u, jw
         deps(logs),
       );
       assertRefused(response, 401, logs);
-      assert.match(JSON.parse(response.body).message, new RegExp(reason));
+      assert.equal(JSON.parse(response.body).message, UNAUTHORIZED_MESSAGE);
+      assert.match(lastOutcome(logs), new RegExp(reason));
       assert.equal(stsCalls.length, 0);
       assert.ok(!logs.join().includes(token), "the token was logged");
     });
@@ -444,7 +549,7 @@ async function motoSigner() {
   };
 }
 
-Deno.test("rie: an expired token and an impostor's token under moto's own kid, algorithm confusion, keys brought by the token and a not-yet-valid token all get 401 through the emulator; a good token signed the same way gets 200; no answer or log line holds a stack trace", async (t) => {
+Deno.test("rie: an expired token and an impostor's token under moto's own kid, algorithm confusion, keys brought by the token, a not-yet-valid token, iat or auth_time in the future, lifetimes over a day, crit headers and a missing iat all get 401 with one generic message through the emulator (the reason in the function's log); a good token signed the same way gets 200; no answer or log line holds a stack trace", async (t) => {
   const moto = await startMoto({
     tls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile },
   });
@@ -534,9 +639,16 @@ Deno.test("rie: an expired token and an impostor's token under moto's own kid, a
     ];
     for (const [name, token, reason] of cases) {
       await t.step(name, async () => {
+        const before = logLines(rie!.output()).length;
         const response = await invoke(JSON.stringify({ id_token: token }));
         assertRefused(response, 401, []);
-        assert.match(JSON.parse(response.body).message, new RegExp(reason));
+        assert.equal(JSON.parse(response.body).message, UNAUTHORIZED_MESSAGE);
+        // The log line reaches us through the emulator's pipe: wait for it.
+        for (let i = 0; i < 100; i++) {
+          if (logLines(rie!.output()).length > before) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.match(lastOutcome([rie!.output()]), new RegExp(reason));
       });
     }
     await t.step(

@@ -56,6 +56,13 @@ export interface ProxyFunctionSettings {
   secretAccessKey: string;
   /** Folder for the function's DENO_DIR (empty: the bundle needs no cache). */
   denoDir: string;
+  /**
+   * `ACCESS_TOKEN_CHECK`. Default `allow-missing`, so `login` runs that do
+   * not send the access token yet still get the proxy's credentials; the
+   * proxy's own tests set `require`, as `lambda deploy` writes it for new
+   * functions.
+   */
+  accessTokenCheck?: "require" | "allow-missing";
 }
 
 /**
@@ -77,6 +84,7 @@ export function proxyFunctionEnv(
     AWS_SECRET_ACCESS_KEY: "execution-role-secret",
     AWS_SESSION_TOKEN: "execution-role-token",
     AWS_ENDPOINT_URL_STS: moto.endpoint,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: moto.endpoint,
     NODE_EXTRA_CA_CERTS: settings.caFile,
     NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/",
     COGNITO_USER_POOL_ID: userPoolId,
@@ -85,6 +93,7 @@ export function proxyFunctionEnv(
     DEFAULT_ROLE_ARN: settings.roleArn,
     IAM_USER_ACCESS_KEY_ID: settings.accessKeyId,
     IAM_USER_SECRET_ACCESS_KEY: settings.secretAccessKey,
+    ACCESS_TOKEN_CHECK: settings.accessTokenCheck ?? "allow-missing",
   };
 }
 

@@ -171,6 +171,8 @@ export async function runProxyClient(options: {
   env: Record<string, string>;
   functionName: string;
   idToken: string;
+  /** Sent as `access_token` when given. */
+  accessToken?: string;
   durationSeconds: number;
   credentials?: {
     accessKeyId: string;
@@ -189,6 +191,7 @@ export async function runProxyClient(options: {
         functionName: input.functionName,
         credentials: input.credentials,
         idToken: input.idToken,
+        accessToken: input.accessToken,
         durationSeconds: input.durationSeconds,
         timeoutMs: input.timeoutMs,
       });
