@@ -73,14 +73,15 @@ function describeOption(option: Option): CompletionOption {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Command } from "@commander-js/extra-typings";
  * import { completionTree } from "./completions.ts";
  *
  * const program = new Command("tool").option("--debug");
  * program.command("login").option("--profile <name>");
  * const [root, login] = completionTree(program);
- * console.assert(root.subcommands.some((c) => c.name === "login"));
- * console.assert(login.options.some((o) => o.flags.includes("--debug")));
+ * assert.ok(root.subcommands.some((c) => c.name === "login"));
+ * assert.ok(login.options.some((o) => o.flags.includes("--debug")));
  * ```
  */
 export function completionTree(

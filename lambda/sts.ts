@@ -102,8 +102,9 @@ export const SOURCE_TAG_VALUE = "cognito-credential-proxy";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sessionTagValue } from "./sts.ts";
- * console.assert(sessionTagValue("a<b>") === "a_b_");
+ * assert.equal(sessionTagValue("a<b>"), "a_b_");
  * ```
  */
 export function sessionTagValue(value: string): string {

@@ -30,6 +30,7 @@ export type CredentialsSource = "identity-pool" | "proxy" | "classic";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { credentialsFileEntries } from "./credentials.ts";
  * const entries = credentialsFileEntries({
  *   accessKeyId: "ASIAEXAMPLE",
@@ -37,7 +38,7 @@ export type CredentialsSource = "identity-pool" | "proxy" | "classic";
  *   sessionToken: "token",
  *   expiration: new Date("2030-01-01T00:00:00Z"),
  * });
- * console.assert(entries.x_security_token_expires === "2030-01-01T00:00:00Z");
+ * assert.equal(entries.x_security_token_expires, "2030-01-01T00:00:00Z");
  * ```
  */
 export function credentialsFileEntries(
