@@ -24,6 +24,11 @@ export interface InvokeProxyOptions {
   credentials: Omit<TemporaryCredentials, "expiration">;
   /** The user's Cognito ID token. */
   idToken: string;
+  /**
+   * The access token of the same sign-in, so the proxy can check that the
+   * sign-in is still alive. Never logged.
+   */
+  accessToken?: string;
   /** Requested lifetime in seconds (the proxy clamps it to 900..43200). */
   durationSeconds: number;
   /** Cancels the call. */

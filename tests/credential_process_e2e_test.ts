@@ -16,7 +16,7 @@ import {
   CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { ExitCode } from "../lib/errors.ts";
-import { readSession, sessionFilePath } from "../lib/session_cache.ts";
+import { readSession, sessionFile } from "../lib/session_cache.ts";
 import {
   AUTH_TS,
   DENO_DIR,
@@ -155,7 +155,7 @@ Deno.test("after expiry the refresh token signs in again with no password and no
       json.Expiration,
       after.credentials.expiration.toISOString().replace(/\.\d+Z$/, "Z"),
     );
-    const file = sessionFilePath(home.env, "rf")!;
+    const file = (await sessionFile(home.env, "rf"))!;
     assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
     for (
       const dir of [
@@ -209,7 +209,7 @@ Deno.test("a revoked or garbage refresh token with no terminal: credential-proce
     assert.match(revoked.stderr, /no terminal/);
     assert.match(revoked.stderr, /`aws-cognito-auth login --profile rv`/);
 
-    const file = sessionFilePath(home.env, "rv")!;
+    const file = (await sessionFile(home.env, "rv"))!;
     const session = JSON.parse(await Deno.readTextFile(file));
     session.refreshToken = "garbage";
     await Deno.writeTextFile(file, JSON.stringify(session));
@@ -238,7 +238,7 @@ Deno.test("a revoked or garbage refresh token with no terminal: credential-proce
  */
 const CHILD_SCRIPT = `
 import { sessionCredentials } from ${
-  JSON.stringify(new URL("../lib/session.ts", import.meta.url).href)
+  JSON.stringify(new URL("../lib/session_cache.ts", import.meta.url).href)
 };
 const password = (await new Response(Deno.stdin.readable).text()).trim();
 const asked = [];
@@ -246,9 +246,9 @@ const result = await sessionCredentials({
   profile: Deno.args[0],
   windowSeconds: 120,
   env: Deno.env.toObject(),
-  signInAgain: {
+  signInAgain: () => Promise.resolve({
     password: () => { asked.push("password"); return Promise.resolve(password); },
-  },
+  }),
 });
 console.log(JSON.stringify({ how: result.how, asked }));
 `;

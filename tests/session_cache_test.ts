@@ -11,7 +11,7 @@ import {
   readSession,
   refreshWindowSeconds,
   removeSession,
-  sessionFilePath,
+  sessionFile,
   writeSession,
 } from "../lib/session_cache.ts";
 import { shellJoin } from "../lib/shell.ts";
@@ -34,7 +34,7 @@ Deno.test("sessions live under $XDG_CACHE_HOME/cognito-authoriser/sessions as 06
       path,
       `${dir}/xdg/cognito-authoriser/sessions/team%2Fdev.json`,
     );
-    assert.equal(sessionFilePath(env, "team/dev"), path);
+    assert.equal(await sessionFile(env, "team/dev"), path);
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     for (
       const folder of [
@@ -52,12 +52,12 @@ Deno.test("sessions live under $XDG_CACHE_HOME/cognito-authoriser/sessions as 06
     assert.deepEqual(await readSession(env, "team/dev"), session);
     // Without XDG_CACHE_HOME the cache is under HOME.
     assert.equal(
-      sessionFilePath({ HOME: "/home/ana" }, "default"),
+      await sessionFile({ HOME: "/home/ana" }, "default"),
       "/home/ana/.cache/cognito-authoriser/sessions/default.json",
     );
     // Names that could escape the folder stay one file inside it.
     assert.equal(
-      sessionFilePath(env, ".."),
+      await sessionFile(env, ".."),
       `${dir}/xdg/cognito-authoriser/sessions/%2E%2E.json`,
     );
     assert.equal(await removeSession(env, "team/dev"), true);
