@@ -11,13 +11,14 @@ import {
   type OptionValues,
 } from "@commander-js/extra-typings";
 import denoJson from "../deno.json" with { type: "json" };
+import { parseRefreshWindow } from "../lib/session_cache.ts";
 import { addCompletionsCommand } from "./completions.ts";
 // Each command's module is imported in its action, so that a command loads
 // only what it uses (`credential-process` on a cache hit: the cache alone).
 
 function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!/^\d+$/.test(value) || seconds > 43200) {
+  const seconds = parseRefreshWindow(value);
+  if (seconds === undefined) {
     throw new InvalidArgumentError(
       "give a whole number of seconds from 0 to 43200.",
     );

@@ -23,6 +23,7 @@ import {
   makeTempHome,
   runAuth,
   type TempHome,
+  withTempHome,
 } from "./support/cli.ts";
 import {
   clientConfig,
@@ -30,6 +31,7 @@ import {
   createCognitoStack,
 } from "./support/fixtures.ts";
 import { requestsDuring, startRelayedMoto } from "./support/relay.ts";
+import { writeHandWrittenCredentials } from "./support/reliability.ts";
 import { awsCli, runCommand } from "./support/tools.ts";
 
 const { moto, relay, userEnv } = await startRelayedMoto();
@@ -368,4 +370,59 @@ Deno.test("a malformed refresh window is refused: COGNITO_AUTH_REFRESH_WINDOW ex
   } finally {
     await home.cleanup();
   }
+});
+
+Deno.test("a profile name of 251 characters, or of 90 % signs (270 once encoded), still gets a saved sign-in: credential-process serves it, logout removes it, and the hand-written credentials file keeps every byte", async () => {
+  const stack = await createCognitoStack(moto);
+  await withTempHome(async (home) => {
+    const before = await writeHandWrittenCredentials(home);
+    const profiles = ["p".repeat(251), "%".repeat(90)];
+    for (const profile of profiles) {
+      const run = await runAuth(
+        [
+          "login",
+          "-u",
+          stack.username,
+          "--profile",
+          profile,
+          "--no-lambda-proxy",
+        ],
+        { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /will not find this sign-in/);
+      const file = (await sessionFile(home.env, profile))!;
+      const name = file.slice(file.lastIndexOf("/") + 1);
+      assert.match(name, /#[0-9a-f]{32}\.json$/, "a long name is hashed");
+      // Room left for the lock file and the atomic write's temporary file.
+      assert.ok(name.length <= 200, `${name.length} characters`);
+      const saved = (await readSession(home.env, profile))!;
+      assert.equal(saved.profile, profile);
+
+      const served = await runAuth(
+        ["credential-process", "--profile", profile],
+        { ...userEnv(home), COGNITO_AUTH_REFRESH_WINDOW: "0" },
+      );
+      assert.equal(served.code, 0, served.stderr);
+      assert.equal(
+        JSON.parse(served.stdout).AccessKeyId,
+        saved.credentials.accessKeyId,
+      );
+    }
+    assert.ok(
+      (await Deno.readTextFile(home.credentialsFile)).startsWith(before),
+      "the hand-written profiles changed",
+    );
+    for (const profile of profiles) {
+      const out = await runAuth(
+        ["logout", "--profile", profile],
+        userEnv(home),
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(await readSession(home.env, profile), undefined);
+    }
+    const after = await Deno.readTextFile(home.credentialsFile);
+    assert.ok(after.startsWith(before), "the hand-written profiles changed");
+    assert.equal(after.slice(before.length).trim(), "", after);
+  });
 });
