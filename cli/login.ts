@@ -235,7 +235,7 @@ export async function loginCommand(
     record,
     clientSecret: settings.clientSecret,
     inputs,
-    settings: resolved.values,
+    settings: () => Promise.resolve(resolved.values),
     profile: flags.profile,
     requireProxy: flags.requireProxy,
     writeFiles,

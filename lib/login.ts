@@ -17,19 +17,17 @@ import {
   updateProfileFile,
 } from "./aws_files.ts";
 import {
-  cacheDir,
-  readCachedIdentityId,
-  writeCachedIdentityId,
-} from "./cache.ts";
-import {
   credentialsFileEntries,
   type CredentialsSource,
-  describeExpiry,
   type TemporaryCredentials,
 } from "./credentials.ts";
 import type { Settings } from "./config.ts";
-import { ConfigError, CredentialsFileError, ProxyError } from "./errors.ts";
-import { exchangeIdToken } from "./identity_pool.ts";
+import { CredentialsFileError } from "./errors.ts";
+import {
+  credentialsFromIdToken,
+  durationSeconds,
+  type ExchangedCredentials,
+} from "./exchange.ts";
 import {
   type CredentialFlow,
   freshSession,
@@ -37,49 +35,53 @@ import {
   writeSession,
 } from "./session_cache.ts";
 import {
+  type Reporter,
+  type SignInContext,
   type SignInInputs,
+  type SignInMethod,
   signInMethod,
   type SignInRecord,
+  silentReporter,
 } from "./sign_in.ts";
 import { type MfaKind, usernameFromIdToken } from "./user_pool.ts";
 
-export type { CredentialFlow, MfaKind, Session, SignInInputs, SignInRecord };
+export type {
+  CredentialFlow,
+  MfaKind,
+  Reporter,
+  Session,
+  SignInInputs,
+  SignInRecord,
+};
+export { silentReporter };
+export {
+  credentialsFromIdToken,
+  durationSeconds,
+  type ExchangedCredentials,
+  type ExchangeOptions,
+} from "./exchange.ts";
 
-/** Receives progress lines; the CLI prints them to stderr. */
-export interface Reporter {
-  /** A step is starting or has finished. */
-  step(message: string): void;
-  /** Something went wrong but the flow goes on. */
-  warn(message: string): void;
-}
-
-/** A reporter that drops everything (the default). */
-export const silentReporter: Reporter = { step() {}, warn() {} };
-
-/** Everything {@linkcode login} needs. */
-export interface LoginOptions {
+/** What {@linkcode obtainCredentials} needs. */
+export interface SignInOptions {
   /**
    * Who signs in where, and how (`authFlow` names the sign-in method). The
    * user name may be left out for a method that asks for none.
    */
   record: SignInRecord;
+  /** Sign in with this method instead of the record's (a refresh). */
+  method?: SignInMethod;
   /** The app client's secret, when it has one (adds SECRET_HASH). */
   clientSecret?: string;
   /** Where the password, a new password and MFA codes come from. */
   inputs?: SignInInputs;
-  /** Every setting in effect, for methods that need more than the record. */
-  settings?: Settings;
-  /** Profile to write (default `default`). */
-  profile?: string;
+  /** Gives every setting in effect, for methods that need more. */
+  settings?: () => Promise<Settings>;
+  /** A saved sign-in to continue (the refresh method). */
+  saved?: SignInContext["saved"];
+  /** An identity id known already (e.g. from the session); skips GetId. */
+  identityId?: string;
   /** Fail instead of falling back when the proxy fails. */
   requireProxy?: boolean;
-  /**
-   * Write the credentials into the shared AWS files (default true). False
-   * for `--format env|json`, which prints them instead.
-   */
-  writeFiles?: boolean;
-  /** Record the session for `credential-process` and `exec` (default true). */
-  recordSession?: boolean;
   /** Environment (file locations, cache folder); default `Deno.env`. */
   env?: Record<string, string | undefined>;
   /** Clock, for expiry messages. */
@@ -88,6 +90,19 @@ export interface LoginOptions {
   reporter?: Reporter;
   /** Cancels a sign-in that waits (a browser, a prompt). */
   signal?: AbortSignal;
+}
+
+/** Everything {@linkcode login} needs. */
+export interface LoginOptions extends SignInOptions {
+  /** Profile to write (default `default`). */
+  profile?: string;
+  /**
+   * Write the credentials into the shared AWS files (default true). False
+   * for `--format env|json`, which prints them instead.
+   */
+  writeFiles?: boolean;
+  /** Record the session for `credential-process` and `exec` (default true). */
+  recordSession?: boolean;
 }
 
 /** What {@linkcode login} did. */
@@ -115,18 +130,6 @@ export interface LoginResult {
   sessionFile?: string;
 }
 
-/** Credentials turned from an ID token, before they go anywhere. */
-export interface ExchangedCredentials {
-  /** The credentials. */
-  credentials: TemporaryCredentials;
-  /** Identity Pool, proxy or classic flow. */
-  source: CredentialsSource;
-  /** Why the proxy was not used, when it was tried and failed. */
-  proxyFailure?: string;
-  /** The identity id. */
-  identityId: string;
-}
-
 /** Credentials obtained by a sign-in, before they are delivered anywhere. */
 export interface ObtainedCredentials extends ExchangedCredentials {
   /** The refresh token of the sign-in, when Cognito gave one. */
@@ -137,55 +140,26 @@ export interface ObtainedCredentials extends ExchangedCredentials {
   username: string;
 }
 
-/** What {@linkcode credentialsFromIdToken} needs. */
-export interface ExchangeOptions {
-  /** Who signed in where, and how the token becomes credentials. */
-  record: SignInRecord;
-  /** A fresh ID token from the User Pool. Never logged. */
-  idToken: string;
-  /** The access token of the same sign-in, for the proxy. Never logged. */
-  accessToken?: string;
-  /** Fail instead of falling back when the proxy fails. */
-  requireProxy?: boolean;
-  /** An identity id known already (e.g. from the session); skips GetId. */
-  identityId?: string;
-  /** Environment (cache folder); default `Deno.env`. */
-  env?: Record<string, string | undefined>;
-  /** Clock, for expiry messages. */
-  now?: () => Date;
-  /** Progress output. */
-  reporter?: Reporter;
-}
-
-/** Checks `--duration` and turns it into seconds. */
-export function durationSeconds(hours: number): number {
-  if (!Number.isInteger(hours) || hours < 1 || hours > 12) {
-    throw new ConfigError(
-      `--duration must be a whole number of hours from 1 to 12, not ${hours}.`,
-    );
-  }
-  return hours * 3600;
-}
-
 /**
  * Signs in with the record's method and obtains credentials (Identity
  * Pool, then the proxy when the record names one, or the classic flow),
  * without writing anything.
  */
 export async function obtainCredentials(
-  options: LoginOptions,
+  options: SignInOptions,
 ): Promise<ObtainedCredentials> {
   const { record } = options;
   const env = options.env ?? Deno.env.toObject();
   const now = options.now ?? (() => new Date());
   const reporter = options.reporter ?? silentReporter;
   durationSeconds(record.durationHours);
-  const method = signInMethod(record.authFlow);
+  const method = options.method ?? signInMethod(record.authFlow);
   const tokens = await method.signIn({
     record,
     clientSecret: options.clientSecret,
     inputs: options.inputs ?? {},
-    settings: () => Promise.resolve(options.settings ?? {}),
+    settings: options.settings ?? (() => Promise.resolve({})),
+    saved: options.saved,
     env,
     now,
     reporter,
@@ -197,6 +171,7 @@ export async function obtainCredentials(
     record: { ...record, username },
     idToken: tokens.idToken,
     accessToken: tokens.accessToken,
+    identityId: options.identityId,
     requireProxy: options.requireProxy,
     env,
     now,
@@ -208,132 +183,6 @@ export async function obtainCredentials(
     cognitoUsername,
     username,
   };
-}
-
-/**
- * Turns a User Pool ID token into AWS credentials: the enhanced flow
- * (`GetId`, cached per user and pool, then `GetCredentialsForIdentity`, then
- * the credential proxy the record names, falling back to the Identity
- * Pool's credentials unless `requireProxy`), or the classic flow (`GetId`,
- * `GetOpenIdToken`, `sts:AssumeRoleWithWebIdentity`). Used by `login` and
- * by the renewal of a saved session.
- */
-export async function credentialsFromIdToken(
-  options: ExchangeOptions,
-): Promise<ExchangedCredentials> {
-  const { record } = options;
-  const env = options.env ?? Deno.env.toObject();
-  const now = options.now ?? (() => new Date());
-  const report = options.reporter ?? silentReporter;
-  const duration = durationSeconds(record.durationHours);
-  const cache = cacheDir(env);
-  const username = record.username ?? usernameFromIdToken(options.idToken);
-  const identityKey = {
-    identityPoolId: record.identityPoolId,
-    userPoolId: record.userPoolId,
-    username,
-  };
-  const cachedIdentityId = options.identityId ??
-    await readCachedIdentityId(cache, identityKey);
-
-  if (record.flow === "classic") {
-    if (!record.classicRoleArn) {
-      throw new ConfigError(
-        "The classic flow needs the role to assume: give it with --role-arn, " +
-          "COGNITO_CLASSIC_ROLE_ARN or classic_role_arn in the config file.",
-      );
-    }
-    report.step(
-      "Getting credentials through the Identity Pool's classic flow " +
-        "(GetOpenIdToken, then sts:AssumeRoleWithWebIdentity)...",
-    );
-    const { classicFlowCredentials, roleSessionName } = await import(
-      "./classic_flow.ts"
-    );
-    const classic = await classicFlowCredentials({
-      identityPoolId: record.identityPoolId,
-      userPoolId: record.userPoolId,
-      idToken: options.idToken,
-      roleArn: record.classicRoleArn,
-      durationSeconds: duration,
-      sessionName: roleSessionName(username),
-      cachedIdentityId,
-    });
-    await writeCachedIdentityId(cache, identityKey, classic.identityId);
-    report.step(
-      `Obtained role credentials (expires ${
-        describeExpiry(classic.credentials.expiration, now())
-      }).`,
-    );
-    return {
-      credentials: classic.credentials,
-      source: "classic",
-      identityId: classic.identityId,
-    };
-  }
-
-  report.step(
-    "Getting temporary credentials from the Cognito Identity Pool...",
-  );
-  const exchanged = await exchangeIdToken({
-    identityPoolId: record.identityPoolId,
-    userPoolId: record.userPoolId,
-    idToken: options.idToken,
-    cachedIdentityId,
-  });
-  await writeCachedIdentityId(cache, identityKey, exchanged.identityId);
-  report.step(
-    `Obtained Identity Pool credentials (expires ${
-      describeExpiry(exchanged.credentials.expiration, now())
-    }).`,
-  );
-
-  const result = {
-    credentials: exchanged.credentials,
-    source: "identity-pool" as CredentialsSource,
-    identityId: exchanged.identityId,
-  };
-  if (!record.proxy) return result;
-  report.step(
-    "Upgrading to longer-lived credentials through the credential proxy...",
-  );
-  const { invokeCredentialProxy, proxyTimeoutFromEnv } = await import(
-    "./proxy.ts"
-  );
-  // A malformed COGNITO_PROXY_TIMEOUT_MS is a settings error, not a proxy
-  // failure to fall back from.
-  const timeoutMs = proxyTimeoutFromEnv(env);
-  try {
-    const upgraded = await invokeCredentialProxy({
-      region: record.region,
-      functionName: record.proxy.functionName,
-      credentials: exchanged.credentials,
-      idToken: options.idToken,
-      accessToken: options.accessToken,
-      durationSeconds: duration,
-      timeoutMs,
-    });
-    report.step(
-      `Upgraded to proxy credentials (expires ${
-        describeExpiry(upgraded.expiration, now())
-      }).`,
-    );
-    return { ...result, credentials: upgraded, source: "proxy" };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (options.requireProxy) {
-      throw error instanceof ProxyError
-        ? error
-        : new ProxyError(`The credential proxy failed: ${reason}`, {
-          cause: error,
-        });
-    }
-    report.warn(
-      `The credential proxy could not upgrade the credentials (${reason}); ` +
-        `keeping the 1-hour Identity Pool credentials.`,
-    );
-    return { ...result, proxyFailure: reason };
-  }
 }
 
 /**
@@ -411,6 +260,40 @@ export async function profileUsesCredentialProcess(
 ): Promise<boolean> {
   const values = await readProfile("config", profile, env);
   return Boolean(values?.credential_process);
+}
+
+/**
+ * Signs in again for a saved session (with the refresh token, or the
+ * session's own method), exchanges the ID token as the session did, and
+ * saves the renewed session; a session that cannot be saved is a warning,
+ * since the credentials are good. Returns the renewed session.
+ */
+export async function renewSession(
+  session: Session,
+  options: Omit<SignInOptions, "record" | "identityId">,
+): Promise<Session> {
+  const env = options.env ?? Deno.env.toObject();
+  const obtained = await obtainCredentials({
+    ...options,
+    record: session,
+    identityId: session.identityId,
+    env,
+  });
+  const next: Session = {
+    ...session,
+    cognitoUsername: obtained.cognitoUsername,
+    identityId: obtained.identityId,
+    credentials: obtained.credentials,
+    source: obtained.source,
+    refreshToken: obtained.refreshToken ?? session.refreshToken,
+  };
+  try {
+    await writeSession(env, next);
+  } catch (error) {
+    // The next call just signs in again.
+    (options.reporter ?? silentReporter).warn((error as Error).message);
+  }
+  return next;
 }
 
 /**

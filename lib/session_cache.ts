@@ -1,20 +1,15 @@
 /**
  * The saved session: for each AWS profile, the sign-in record (who signs
- * in where, how), its current credentials and the refresh token that signs
- * in again without a person. `login --profile P` writes it;
- * `credential-process` and `exec` read it, and renew it through
- * {@linkcode sessionCredentials}. The one "still fresh?" rule
- * ({@linkcode isFresh}) and the refresh window ({@linkcode
- * refreshWindowSeconds}) live here too.
+ * in where, how), its current credentials and the refresh token. `login
+ * --profile P` writes it; `credential-process` and `exec` read it and renew
+ * it ({@linkcode sessionCredentials}). The one "still fresh?" rule
+ * ({@linkcode isFresh}) and the refresh window live here too.
  *
- * One JSON file per profile, `<cache dir>/sessions/<profile>.json` (see
- * {@linkcode sessionFile}), mode 0600 in 0700 folders, replaced
- * atomically. It is never the shared credentials file. It never holds the
- * password or the app client's secret.
- *
- * Reading it loads nothing else (no AWS SDK, no Node modules), so that a
- * `credential-process` cache hit starts as fast as Deno does: what a
- * renewal needs is imported only when one runs.
+ * One JSON file per profile ({@linkcode sessionFile}), mode 0600 in 0700
+ * folders, replaced atomically; never the shared credentials file, never
+ * the password or the app client's secret. Reading it loads no AWS SDK and
+ * no Node module, so a cache hit starts as fast as Deno does: a renewal
+ * imports what it needs when it runs.
  *
  * @module
  */
@@ -29,12 +24,10 @@ import {
   SessionExpiredError,
   SignInError,
 } from "./errors.ts";
-import type { Reporter } from "./login.ts";
 import type {
   CredentialFlow,
-  SignInContext,
+  Reporter,
   SignInInputs,
-  SignInMethod,
   SignInRecord,
 } from "./sign_in.ts";
 
@@ -144,61 +137,54 @@ export async function freshSession(
     : undefined;
 }
 
+const REQUIRED = [
+  "username",
+  "cognitoUsername",
+  "userPoolId",
+  "clientId",
+  "identityPoolId",
+  "region",
+  "identityId",
+  "source",
+];
+
 function parseSession(data: unknown, profile: string): Session | undefined {
-  const d = data as Record<string, unknown> | null;
-  if (!d || typeof d !== "object" || d.version !== 1) return undefined;
-  const strings = [
-    "username",
-    "cognitoUsername",
-    "userPoolId",
-    "clientId",
-    "identityPoolId",
-    "region",
-    "identityId",
-    "source",
-  ];
-  if (strings.some((key) => typeof d[key] !== "string")) return undefined;
-  if (d.profile !== profile) return undefined;
-  const c = d.credentials as Record<string, unknown> | null;
+  const d = (data ?? {}) as Record<string, unknown>;
+  const c = (d.credentials ?? {}) as Record<string, unknown>;
+  const text = (o: Record<string, unknown>, key: string) =>
+    typeof o[key] === "string" ? o[key] as string : undefined;
   if (
-    !c || typeof c.accessKeyId !== "string" ||
-    typeof c.secretAccessKey !== "string" ||
-    typeof c.sessionToken !== "string" || typeof c.expiration !== "string"
+    d.version !== 1 || d.profile !== profile ||
+    REQUIRED.some((key) => text(d, key) === undefined) ||
+    ["accessKeyId", "secretAccessKey", "sessionToken"]
+      .some((key) => text(c, key) === undefined)
   ) return undefined;
-  const expiration = new Date(c.expiration);
+  const expiration = new Date(text(c, "expiration") ?? NaN);
   if (Number.isNaN(expiration.getTime())) return undefined;
-  const proxy = d.proxy as { functionName?: unknown } | undefined;
-  const text = (key: string) =>
-    typeof d[key] === "string" ? d[key] as string : undefined;
-  const session: Session = {
+  const session = {
     profile,
-    username: d.username as string,
-    cognitoUsername: d.cognitoUsername as string,
-    userPoolId: d.userPoolId as string,
-    clientId: d.clientId as string,
-    identityPoolId: d.identityPoolId as string,
-    region: d.region as string,
+    ...Object.fromEntries(REQUIRED.map((key) => [key, d[key]])),
     // The method's name as saved; an unknown one is refused only if a
     // sign-in with it is ever needed.
-    authFlow: text("authFlow") ?? "password",
+    authFlow: text(d, "authFlow") ?? "password",
     clientSecret: d.clientSecret === true,
     flow: d.flow === "classic" ? "classic" : "enhanced",
     durationHours: typeof d.durationHours === "number" ? d.durationHours : 12,
-    identityId: d.identityId as string,
     credentials: {
       accessKeyId: c.accessKeyId,
       secretAccessKey: c.secretAccessKey,
       sessionToken: c.sessionToken,
       expiration,
     },
-    source: d.source as CredentialsSource,
-  };
-  const classicRoleArn = text("classicRoleArn");
+  } as Session;
+  const classicRoleArn = text(d, "classicRoleArn");
   if (classicRoleArn !== undefined) session.classicRoleArn = classicRoleArn;
-  if (typeof proxy?.functionName === "string") {
-    session.proxy = { functionName: proxy.functionName };
-  }
-  const refreshToken = text("refreshToken");
+  const functionName = text(
+    (d.proxy ?? {}) as Record<string, unknown>,
+    "functionName",
+  );
+  if (functionName !== undefined) session.proxy = { functionName };
+  const refreshToken = text(d, "refreshToken");
   if (refreshToken !== undefined) session.refreshToken = refreshToken;
   return session;
 }
@@ -347,8 +333,6 @@ export interface SessionCredentialsOptions {
   windowSeconds: number;
   /** Environment (cache folder, endpoints, the client secret). */
   env: Env;
-  /** The session, when the caller has read it already. */
-  session?: Session;
   /**
    * Gives the settings in effect, read only when a renewal needs them (the
    * app client's secret, a method's own settings).
@@ -378,22 +362,20 @@ export interface SessionCredentialsResult {
 }
 
 /**
- * Returns usable credentials for `profile` from its session: the cached
- * ones while they are fresh; else a sign-in with the refresh token, the
- * Identity Pool exchange with the cached identity id (or the classic flow)
- * and the proxy when the session used it; when the refresh token no longer
- * works, a new sign-in with the session's own method if
- * `signInAgain` can give what it needs. Saves what it renewed. Throws
- * {@linkcode SessionExpiredError} when there is no session, or nothing can
+ * Usable credentials for `profile` from its session: the cached ones while
+ * fresh; else a sign-in with the refresh token and the exchange the session
+ * used (cached identity id, classic flow, proxy); when the refresh token no
+ * longer works, a sign-in with the session's own method if `signInAgain`
+ * gives what it needs. Saves what it renewed. Throws
+ * {@linkcode SessionExpiredError} when there is no session or nothing can
  * sign in again.
  *
- * The refresh runs under the profile's lock (`<session file>.lock`): the
- * AWS CLI and SDKs may run `credential_process` several times at once, and
- * a process that waited for the lock first reads the session again and
- * uses credentials another one has just saved, with no request. Fresh
- * credentials are returned without the lock. A sign-in that waits for a
- * person runs after the lock is released. Throws `CredentialsFileError`
- * (exit 10) when another process keeps the lock for more than about 10 s.
+ * The refresh runs under the profile's lock (`<session file>.lock`): runs
+ * started at once refresh once, a run that waited reads the session again
+ * first. Fresh credentials never wait for the lock, and a sign-in that
+ * waits for a person runs after it is released. Throws
+ * `CredentialsFileError` (exit 10) when another process keeps the lock for
+ * more than about 10 s.
  */
 export async function sessionCredentials(
   options: SessionCredentialsOptions,
@@ -401,7 +383,7 @@ export async function sessionCredentials(
   const { profile, env } = options;
   const now = options.now ?? (() => new Date());
   const report = options.reporter ?? { step() {}, warn() {} };
-  const cached = options.session ?? await readSession(env, profile);
+  const cached = await readSession(env, profile);
   if (!cached) throw noSavedSignIn(profile);
   if (isFresh(cached.credentials, now(), options.windowSeconds)) {
     return { session: cached, how: "cache" };
@@ -450,9 +432,15 @@ export async function sessionCredentials(
     );
   }
   report.warn(`${why}; signing in ${method.how}.`);
-  const next = await renew(method, session, options, now, report, {
+  const { renewSession } = await import("./login.ts");
+  const next = await renewSession(session, {
+    method,
     clientSecret,
     inputs,
+    settings: options.settings,
+    env: options.env,
+    now,
+    reporter: report,
   });
   return { session: next, how: method.name };
 }
@@ -468,13 +456,12 @@ function noSavedSignIn(profile: string): SessionExpiredError {
   );
 }
 
-/** A refresh the refresh token could not do: what a new sign-in needs. */
-interface RefreshRefused {
+/** A refresh that could not be done (`refreshFailure` unset: no token). */
+type RefreshRefused = {
   session: Session;
   clientSecret?: string;
-  /** Cognito's refusal; undefined when the session has no refresh token. */
   refreshFailure?: unknown;
-}
+};
 
 /**
  * Signs in again with the session's refresh token, exchanges the ID token
@@ -504,72 +491,25 @@ async function refreshWithToken(
     `Refreshing the sign-in of ${session.username} for profile ` +
       `${options.profile} (no password needed)...`,
   );
-  const { signInMethod } = await import("./sign_in.ts");
+  const [{ signInMethod }, { renewSession }] = await Promise.all([
+    import("./sign_in.ts"),
+    import("./login.ts"),
+  ]);
   try {
-    const next = await renew(
-      signInMethod("refresh"),
-      session,
-      options,
+    const next = await renewSession(session, {
+      method: signInMethod("refresh"),
+      clientSecret,
+      saved: { refreshToken, cognitoUsername },
+      settings: options.settings,
+      env: options.env,
       now,
-      report,
-      { clientSecret, inputs: {}, saved: { refreshToken, cognitoUsername } },
-    );
+      reporter: report,
+    });
     return { session: next, how: "refresh" };
   } catch (error) {
     if (!refreshRefused(error)) throw error;
     return { session, clientSecret, refreshFailure: error };
   }
-}
-
-/**
- * Signs in with `method` for the session's record, exchanges the ID token
- * as the session did, and saves the renewed session.
- */
-async function renew(
-  method: SignInMethod,
-  session: Session,
-  options: SessionCredentialsOptions,
-  now: () => Date,
-  report: Reporter,
-  extra: Pick<SignInContext, "clientSecret" | "inputs" | "saved">,
-): Promise<Session> {
-  const { env } = options;
-  const settings = () => options.settings?.() ?? Promise.resolve({});
-  const tokens = await method.signIn({
-    record: session,
-    settings,
-    env,
-    now,
-    reporter: report,
-    ...extra,
-  });
-  const [{ credentialsFromIdToken }, { usernameFromIdToken }] = await Promise
-    .all([import("./login.ts"), import("./user_pool.ts")]);
-  const cognitoUsername = usernameFromIdToken(tokens.idToken);
-  const obtained = await credentialsFromIdToken({
-    record: session,
-    idToken: tokens.idToken,
-    accessToken: tokens.accessToken,
-    identityId: session.identityId,
-    env,
-    now,
-    reporter: report,
-  });
-  const next: Session = {
-    ...session,
-    cognitoUsername,
-    identityId: obtained.identityId,
-    credentials: obtained.credentials,
-    source: obtained.source,
-    refreshToken: tokens.refreshToken ?? session.refreshToken,
-  };
-  try {
-    await writeSession(env, next);
-  } catch (error) {
-    // The credentials are good; the next call just refreshes again.
-    report.warn((error as Error).message);
-  }
-  return next;
 }
 
 /** Whether a refresh failed because the refresh token no longer works. */

@@ -14,7 +14,6 @@
  * @module
  */
 import type { Settings } from "./config.ts";
-import type { Reporter } from "./login.ts";
 import type { MfaKind, UserPoolTokens } from "./user_pool.ts";
 import { ConfigError } from "./errors.ts";
 import { passwordMethod } from "./sign_in/password.ts";
@@ -66,6 +65,17 @@ export interface SignInRecord {
   /** The credential proxy to upgrade through (enhanced flow), if any. */
   proxy?: { functionName: string };
 }
+
+/** Receives progress lines; the CLI prints them to stderr. */
+export interface Reporter {
+  /** A step is starting or has finished. */
+  step(message: string): void;
+  /** Something went wrong but the flow goes on. */
+  warn(message: string): void;
+}
+
+/** A reporter that drops everything (the default). */
+export const silentReporter: Reporter = { step() {}, warn() {} };
 
 /** An input a sign-in method may need a person to give. */
 export type PersonInput = "username" | "password";
