@@ -18,13 +18,14 @@ import {
   SETTINGS,
   type SharedFlagName,
 } from "../lib/config.ts";
+import { parseRefreshWindow } from "../lib/session_cache.ts";
 import { addCompletionsCommand } from "./completions.ts";
 // Each command's module is imported in its action, so that a command loads
 // only what it uses (`credential-process` on a cache hit: the cache alone).
 
 function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!/^\d+$/.test(value) || seconds > 43200) {
+  const seconds = parseRefreshWindow(value);
+  if (seconds === undefined) {
     throw new InvalidArgumentError(
       "give a whole number of seconds from 0 to 43200.",
     );

@@ -3,18 +3,19 @@
  * JSON for a profile on stdout, and nothing else there.
  *
  * A cache hit reads one file and prints: this module loads nothing but the
- * session cache and the printer, and the refresh (with the AWS SDK) is
- * imported only when the cached credentials are within the refresh window.
+ * session cache and the printer; the renewal (with the AWS SDK), the
+ * settings and the terminal are imported only when the cached credentials
+ * are within the refresh window.
  *
  * @module
  */
 import { credentialProcessJson } from "../lib/credential_output.ts";
 import {
-  isFresh,
-  readSession,
   refreshWindowSeconds,
   type Session,
+  sessionCredentials,
 } from "../lib/session_cache.ts";
+import type { SignInInputs } from "../lib/sign_in.ts";
 import { out } from "./run.ts";
 
 /** The options of `credential-process` and `exec`, as commander gives them. */
@@ -27,24 +28,43 @@ export interface SessionFlags {
 
 /**
  * The profile's session with credentials valid for longer than the refresh
- * window: the cached one when it is, else a refreshed one.
+ * window: the cached one when it is, else a renewed one. A new sign-in is
+ * offered only when both stdin and stderr are a terminal (the AWS CLI runs
+ * `credential_process` with stderr captured, where a prompt would never be
+ * seen).
  */
 export async function currentSession(
   flags: SessionFlags,
   env: Record<string, string | undefined>,
 ): Promise<Session> {
-  const windowSeconds = refreshWindowSeconds(flags.refreshWindow, env);
-  const session = await readSession(env, flags.profile);
-  if (session && isFresh(session.credentials, new Date(), windowSeconds)) {
-    return session;
-  }
-  const { refreshedSession } = await import("./_session.ts");
-  return await refreshedSession({
+  const result = await sessionCredentials({
     profile: flags.profile,
-    windowSeconds,
-    session,
+    windowSeconds: refreshWindowSeconds(flags.refreshWindow, env),
     env,
+    settings: async () => {
+      const { loadSettings } = await import("../lib/config.ts");
+      return (await loadSettings({}, env)).values;
+    },
+    signInAgain: (session) => askedInputs(session),
+    reporter: { step: out.info, warn: out.warn },
   });
+  return result.session;
+}
+
+/** What a person at a terminal can answer for a new sign-in, if any. */
+async function askedInputs(
+  session: Session,
+): Promise<SignInInputs | undefined> {
+  if (!Deno.stderr.isTerminal()) return undefined;
+  const [{ terminalPrompter }, { askMfaCode, askNewPassword }] = await Promise
+    .all([import("./terminal.ts"), import("./_prompts.ts")]);
+  const prompter = terminalPrompter();
+  if (!prompter) return undefined;
+  return {
+    password: () => prompter.secret(`Password for ${session.username}`),
+    newPassword: askNewPassword(prompter),
+    mfaCode: askMfaCode(prompter),
+  };
 }
 
 /** Runs `credential-process`. */

@@ -1,15 +1,16 @@
 /**
  * The fast path of `credential-process`: serve a cache hit before the
- * argument parser, the rest of the CLI or the AWS SDK is loaded. Anything it
- * does not fully understand (another option, `--help`, a malformed value, a
- * miss, an error) it leaves to the full command, which reports it properly.
+ * argument parser, the rest of the CLI or the AWS SDK is loaded, and
+ * without the profile's lock. Anything it does not fully understand
+ * (another option, `--help`, a malformed value, a miss, an error) it leaves
+ * to the full command, which reports it properly.
  *
  * @module
  */
 import { credentialProcessJson } from "../lib/credential_output.ts";
 import {
-  isFresh,
-  readSession,
+  freshSession,
+  parseRefreshWindow,
   refreshWindowSeconds,
 } from "../lib/session_cache.ts";
 
@@ -25,8 +26,8 @@ function parse(
     if (value === undefined) return undefined;
     if (flag === "--profile") profile = value;
     else if (flag === "--refresh-window") {
-      if (!/^\d+$/.test(value) || Number(value) > 43200) return undefined;
-      refreshWindow = Number(value);
+      refreshWindow = parseRefreshWindow(value);
+      if (refreshWindow === undefined) return undefined;
     } else return undefined;
   }
   return { profile, refreshWindow };
@@ -34,8 +35,7 @@ function parse(
 
 /**
  * Prints the cached credentials of the profile and returns true when they
- * are valid for longer than the refresh window; returns false otherwise,
- * having printed nothing.
+ * are fresh; returns false otherwise, having printed nothing.
  */
 export async function serveCachedCredentials(
   args: string[],
@@ -44,11 +44,13 @@ export async function serveCachedCredentials(
   try {
     const flags = parse(args);
     if (!flags) return false;
-    const windowSeconds = refreshWindowSeconds(flags.refreshWindow, env);
-    const session = await readSession(env, flags.profile);
-    if (!session || !isFresh(session.credentials, new Date(), windowSeconds)) {
-      return false;
-    }
+    const session = await freshSession(
+      env,
+      flags.profile,
+      refreshWindowSeconds(flags.refreshWindow, env),
+      new Date(),
+    );
+    if (!session) return false;
     const text = credentialProcessJson(session.credentials) + "\n";
     await Deno.stdout.write(new TextEncoder().encode(text));
     return true;

@@ -21,8 +21,14 @@ import {
   type CredentialFlow,
   refreshWindowSeconds,
 } from "../lib/session_cache.ts";
+import {
+  type SignInInputs,
+  type SignInMethod,
+  signInMethod,
+  type SignInRecord,
+} from "../lib/sign_in.ts";
 import { type Prompter, readAllStdin, terminalPrompter } from "./terminal.ts";
-import type { AuthFlow, MfaKind } from "../lib/user_pool.ts";
+import type { AuthFlow } from "../lib/user_pool.ts";
 import { deliverGithub, isGithubFormat, prepareGithubRun } from "./_github.ts";
 import { askMfaCode, askNewPassword } from "./_prompts.ts";
 import { out } from "./run.ts";
@@ -62,25 +68,25 @@ export interface LoginFlags extends Settings {
   refreshWindow?: number;
 }
 
-/** Where the password and a new password come from. */
-interface Secrets {
-  password: () => Promise<string>;
-  newPassword?: () => Promise<string>;
-  mfaCode?: (kind: MfaKind) => Promise<string>;
-}
-
 /**
- * Decides, before any network call, where the secrets come from, so that a
- * run with no terminal and no password source fails at once.
+ * Decides, before any network call, where the answers of the sign-in come
+ * from: the password only when the method needs one (so a run with no
+ * terminal and no password source fails at once), a new password and MFA
+ * codes for any method, in case Cognito asks.
  */
-function secretSources(
+function inputSources(
+  method: SignInMethod,
   flags: LoginFlags,
   env: Record<string, string | undefined>,
   prompter: Prompter | undefined,
-): Secrets {
+): SignInInputs {
   let stdinLines: Promise<string[]> | undefined;
   const stdinLine = (index: number, what: string) => async () => {
-    stdinLines ??= readAllStdin().then((text) => text.split(/\r?\n/));
+    // A line ends at LF; a CR before it, or a lone CR at the very end
+    // (`printf 'pw\r'`), is not part of the line.
+    stdinLines ??= readAllStdin().then((text) =>
+      text.split("\n").map((line) => line.replace(/\r$/, ""))
+    );
     const line = (await stdinLines)[index];
     if (!line) {
       throw new InputRequiredError(
@@ -91,13 +97,17 @@ function secretSources(
     }
     return line;
   };
+  const inputs: SignInInputs = {};
+  const passwordStdin = flags.passwordStdin &&
+    method.needs.includes("password");
 
-  let password: () => Promise<string>;
-  if (flags.passwordStdin) password = stdinLine(0, "password");
+  if (!method.needs.includes("password")) {
+    // This method asks for no password.
+  } else if (passwordStdin) inputs.password = stdinLine(0, "password");
   else if (env.COGNITO_PASSWORD) {
     const value = env.COGNITO_PASSWORD;
-    password = () => Promise.resolve(value);
-  } else if (prompter) password = () => prompter.secret("Password");
+    inputs.password = () => Promise.resolve(value);
+  } else if (prompter) inputs.password = () => prompter.secret("Password");
   else {
     throw new InputRequiredError(
       "No password: standard input is not a terminal, so give it with " +
@@ -105,22 +115,20 @@ function secretSources(
     );
   }
 
-  let newPassword: (() => Promise<string>) | undefined;
   if (flags.newPasswordStdin) {
-    newPassword = stdinLine(flags.passwordStdin ? 1 : 0, "new-password");
+    inputs.newPassword = stdinLine(passwordStdin ? 1 : 0, "new-password");
   } else if (env.COGNITO_NEW_PASSWORD) {
     const value = env.COGNITO_NEW_PASSWORD;
-    newPassword = () => Promise.resolve(value);
+    inputs.newPassword = () => Promise.resolve(value);
   } else if (prompter) {
-    newPassword = askNewPassword(prompter);
+    inputs.newPassword = askNewPassword(prompter);
   }
 
-  let mfaCode: ((kind: MfaKind) => Promise<string>) | undefined;
   if (flags.mfaCode) {
     const code = flags.mfaCode;
-    mfaCode = () => Promise.resolve(code);
-  } else if (prompter) mfaCode = askMfaCode(prompter);
-  return { password, newPassword, mfaCode };
+    inputs.mfaCode = () => Promise.resolve(code);
+  } else if (prompter) inputs.mfaCode = askMfaCode(prompter);
+  return inputs;
 }
 
 /** Prints credentials in the `--format` asked for, on stdout. */
@@ -176,14 +184,27 @@ export async function loginCommand(
   const writeFiles = flags.format === undefined ||
     flags.format === "github-profile";
   const now = () => new Date();
+  const method = signInMethod(flags.authFlow ?? "password");
+  const record: SignInRecord = {
+    username: flags.username ?? env.COGNITO_USERNAME,
+    userPoolId: settings.userPoolId,
+    clientId: settings.clientId,
+    identityPoolId: settings.identityPoolId,
+    region: settings.region,
+    authFlow: method.name,
+    clientSecret: settings.clientSecret !== undefined,
+    flow,
+    classicRoleArn: settings.classicRoleArn,
+    durationHours: flags.duration,
+    proxy: flags.lambdaProxy !== false && settings.lambdaFunctionName
+      ? { functionName: settings.lambdaFunctionName }
+      : undefined,
+  };
 
-  let username = flags.username ?? env.COGNITO_USERNAME;
   if (!flags.force) {
     const cached = await reusableSession({
-      settings,
+      record,
       profile: flags.profile,
-      username,
-      flow,
       windowSeconds,
       writeFiles,
       env,
@@ -213,28 +234,25 @@ export async function loginCommand(
     }
   }
 
-  if (!username) {
+  if (!record.username && method.needs.includes("username")) {
     if (!prompter) {
       throw new InputRequiredError(
         "No user name: give it with -u/--username or COGNITO_USERNAME.",
       );
     }
-    username = (await prompter.text("Username")).trim();
-    if (!username) throw new InputRequiredError("No user name was entered.");
+    record.username = (await prompter.text("Username")).trim();
+    if (!record.username) {
+      throw new InputRequiredError("No user name was entered.");
+    }
   }
-  const secrets = secretSources(flags, env, prompter);
+  const inputs = inputSources(method, flags, env, prompter);
 
   const result = await login({
-    settings,
-    username,
-    password: secrets.password,
-    newPassword: secrets.newPassword,
-    mfaCode: secrets.mfaCode,
-    authFlow: flags.authFlow,
-    flow,
+    record,
+    clientSecret: settings.clientSecret,
+    inputs,
+    settings: () => Promise.resolve(resolved.values),
     profile: flags.profile,
-    useProxy: flags.lambdaProxy,
-    durationHours: flags.duration,
     requireProxy: flags.requireProxy,
     writeFiles,
     env,

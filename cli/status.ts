@@ -19,7 +19,7 @@ import {
 } from "../lib/config.ts";
 import { describeExpiry } from "../lib/credentials.ts";
 import { CliError, ConfigError } from "../lib/errors.ts";
-import { readSession, sessionFilePath } from "../lib/session_cache.ts";
+import { readSession, sessionFile } from "../lib/session_cache.ts";
 import { out } from "./run.ts";
 
 /**
@@ -139,9 +139,9 @@ async function describeCredentialProcess(
       session.flow === "classic" ? "classic flow, " : ""
     }credentials ${expiry <= now() ? "expired at" : "valid, expire"} ${
       describeExpiry(expiry, now())
-    }, ${session.refreshToken ? "refresh token saved" : "no refresh token"} (${
-      sessionFilePath(env, profile)
-    })`,
+    }, ${
+      session.refreshToken ? "refresh token saved" : "no refresh token"
+    } (${await sessionFile(env, profile)})`,
   );
   return lines;
 }

@@ -18,88 +18,85 @@ import {
   updateProfileFile,
 } from "./aws_files.ts";
 import {
-  cacheDir,
-  readCachedIdentityId,
-  writeCachedIdentityId,
-} from "./cache.ts";
-import {
   credentialsFileEntries,
   type CredentialsSource,
-  describeExpiry,
   type TemporaryCredentials,
 } from "./credentials.ts";
-import { ConfigError, CredentialsFileError, ProxyError } from "./errors.ts";
-import { exchangeIdToken } from "./identity_pool.ts";
+import type { Settings } from "./config.ts";
+import { CredentialsFileError } from "./errors.ts";
+import {
+  credentialsFromIdToken,
+  durationSeconds,
+  type ExchangedCredentials,
+} from "./exchange.ts";
 import {
   type CredentialFlow,
-  isFresh,
-  readSession,
+  freshSession,
   type Session,
   writeSession,
 } from "./session_cache.ts";
 import {
-  type AuthFlow,
-  type MfaKind,
-  signInWithPassword,
-  usernameFromIdToken,
-  userPoolRegion,
-} from "./user_pool.ts";
+  type Reporter,
+  type SignInContext,
+  type SignInInputs,
+  type SignInMethod,
+  signInMethod,
+  type SignInRecord,
+  silentReporter,
+} from "./sign_in.ts";
+import { type MfaKind, usernameFromIdToken } from "./user_pool.ts";
 
-export type { AuthFlow, CredentialFlow, MfaKind, Session };
+export type {
+  CredentialFlow,
+  MfaKind,
+  Reporter,
+  Session,
+  SignInInputs,
+  SignInRecord,
+};
+export { silentReporter };
+export {
+  credentialsFromIdToken,
+  durationSeconds,
+  type ExchangedCredentials,
+  type ExchangeOptions,
+} from "./exchange.ts";
 
-/** Receives progress lines; the CLI prints them to stderr. */
-export interface Reporter {
-  /** A step is starting or has finished. */
-  step(message: string): void;
-  /** Something went wrong but the flow goes on. */
-  warn(message: string): void;
-}
-
-/** A reporter that drops everything (the default). */
-export const silentReporter: Reporter = { step() {}, warn() {} };
-
-/** The settings `login` needs, already validated. */
-export interface LoginSettings {
-  /** User Pool id. */
-  userPoolId: string;
-  /** App client id. */
-  clientId: string;
-  /** Identity Pool id. */
-  identityPoolId: string;
-  /** Region written into the profile and used for the proxy. */
-  region: string;
-  /** The credential proxy function (name or ARN), if one is configured. */
-  lambdaFunctionName?: string;
+/** What {@linkcode obtainCredentials} needs. */
+export interface SignInOptions {
+  /**
+   * Who signs in where, and how (`authFlow` names the sign-in method). The
+   * user name may be left out for a method that asks for none.
+   */
+  record: SignInRecord;
+  /** Sign in with this method instead of the record's (a refresh). */
+  method?: SignInMethod;
   /** The app client's secret, when it has one (adds SECRET_HASH). */
   clientSecret?: string;
-  /** The role the classic flow assumes (needed for `flow: "classic"`). */
-  classicRoleArn?: string;
+  /** Where the password, a new password and MFA codes come from. */
+  inputs?: SignInInputs;
+  /** Gives every setting in effect, for methods that need more. */
+  settings?: () => Promise<Settings>;
+  /** A saved sign-in to continue (the refresh method). */
+  saved?: SignInContext["saved"];
+  /** An identity id known already (e.g. from the session); skips GetId. */
+  identityId?: string;
+  /** Fail instead of falling back when the proxy fails. */
+  requireProxy?: boolean;
+  /** Environment (file locations, cache folder); default `Deno.env`. */
+  env?: Record<string, string | undefined>;
+  /** Clock, for expiry messages. */
+  now?: () => Date;
+  /** Progress output. */
+  reporter?: Reporter;
+  /** Cancels a sign-in that waits (a browser, a prompt). */
+  signal?: AbortSignal;
 }
 
 /** Everything {@linkcode login} needs. */
-export interface LoginOptions {
-  /** Validated settings. */
-  settings: LoginSettings;
-  /** The user to sign in. */
-  username: string;
-  /** Gives the password when it is needed (prompt, stdin or env). */
-  password: () => Promise<string>;
-  /** Gives a new password when Cognito demands one. */
-  newPassword?: () => Promise<string>;
+export interface LoginOptions extends SignInOptions {
   /** Profile to write (default `default`). */
   profile?: string;
-  /** Try the credential proxy for longer-lived credentials (default true). */
-  useProxy?: boolean;
-  /** Hours the proxy credentials should last, 1 to 12 (default 12). */
-  durationHours?: number;
-  /** Fail instead of falling back when the proxy fails. */
-  requireProxy?: boolean;
-  /** USER_PASSWORD_AUTH (`"password"`, the default) or USER_SRP_AUTH. */
-  authFlow?: AuthFlow;
-  /** Gives an MFA code when Cognito asks for one (TOTP or SMS). */
-  mfaCode?: (kind: MfaKind) => Promise<string>;
-  /** Enhanced (Identity Pool, then the proxy; default) or classic flow. */
-  flow?: CredentialFlow;
   /**
    * Write the credentials into the shared AWS files (default true). False
    * for `--format env|json`, which prints them instead.
@@ -107,12 +104,6 @@ export interface LoginOptions {
   writeFiles?: boolean;
   /** Record the session for `credential-process` and `exec` (default true). */
   recordSession?: boolean;
-  /** Environment (file locations, cache folder); default `Deno.env`. */
-  env?: Record<string, string | undefined>;
-  /** Clock, for expiry messages. */
-  now?: () => Date;
-  /** Progress output. */
-  reporter?: Reporter;
 }
 
 /** What {@linkcode login} did. */
@@ -140,217 +131,59 @@ export interface LoginResult {
   sessionFile?: string;
 }
 
-/** Credentials obtained, before they are delivered anywhere. */
-export interface ObtainedCredentials {
-  /** The credentials. */
-  credentials: TemporaryCredentials;
-  /** Identity Pool or proxy. */
-  source: CredentialsSource;
-  /** Why the proxy was not used, when it was tried and failed. */
-  proxyFailure?: string;
-  /** The identity id. */
-  identityId: string;
+/** Credentials obtained by a sign-in, before they are delivered anywhere. */
+export interface ObtainedCredentials extends ExchangedCredentials {
   /** The refresh token of the sign-in, when Cognito gave one. */
   refreshToken?: string;
   /** The user's real user name (`cognito:username` of the ID token). */
   cognitoUsername: string;
-}
-
-/** What {@linkcode credentialsFromIdToken} needs. */
-export interface TokenExchangeOptions {
-  /** Validated settings. */
-  settings: LoginSettings;
-  /** A fresh ID token from the User Pool. Never logged. */
-  idToken: string;
-  /** The user name as typed (identity id cache key, role session name). */
+  /** The user name as typed, else the real one. */
   username: string;
-  /** Enhanced (default) or classic flow. */
-  flow?: CredentialFlow;
-  /** Try the credential proxy (enhanced flow; default true). */
-  useProxy?: boolean;
-  /** Hours the proxy or classic credentials should last (default 12). */
-  durationHours?: number;
-  /** Fail instead of falling back when the proxy fails. */
-  requireProxy?: boolean;
-  /** An identity id known already (e.g. from the session); skips GetId. */
-  identityId?: string;
-  /** Environment (cache folder); default `Deno.env`. */
-  env?: Record<string, string | undefined>;
-  /** Clock, for expiry messages. */
-  now?: () => Date;
-  /** Progress output. */
-  reporter?: Reporter;
-}
-
-/** Checks `--duration` and turns it into seconds. */
-export function durationSeconds(hours: number): number {
-  if (!Number.isInteger(hours) || hours < 1 || hours > 12) {
-    throw new ConfigError(
-      `--duration must be a whole number of hours from 1 to 12, not ${hours}.`,
-    );
-  }
-  return hours * 3600;
 }
 
 /**
- * Signs in and obtains credentials (Identity Pool, then the proxy when asked
- * for, or the classic flow), without writing anything.
+ * Signs in with the record's method and obtains credentials (Identity
+ * Pool, then the proxy when the record names one, or the classic flow),
+ * without writing anything.
  */
 export async function obtainCredentials(
-  options: LoginOptions,
+  options: SignInOptions,
 ): Promise<ObtainedCredentials> {
-  const { settings } = options;
-  const report = options.reporter ?? silentReporter;
-  durationSeconds(options.durationHours ?? 12);
-
-  const how = options.authFlow === "srp" ? " (SRP)" : "";
-  report.step(`Signing in to the user pool as ${options.username}${how}...`);
-  const tokens = await signInWithPassword({
-    region: userPoolRegion(settings.userPoolId),
-    clientId: settings.clientId,
-    username: options.username,
-    password: await options.password(),
-    newPassword: options.newPassword,
-    authFlow: options.authFlow,
-    userPoolId: settings.userPoolId,
-    clientSecret: settings.clientSecret,
-    mfaCode: options.mfaCode,
+  const { record } = options;
+  const env = options.env ?? Deno.env.toObject();
+  const now = options.now ?? (() => new Date());
+  const reporter = options.reporter ?? silentReporter;
+  durationSeconds(record.durationHours);
+  const method = options.method ?? signInMethod(record.authFlow);
+  const tokens = await method.signIn({
+    record,
+    clientSecret: options.clientSecret,
+    inputs: options.inputs ?? {},
+    settings: options.settings ?? (() => Promise.resolve({})),
+    saved: options.saved,
+    env,
+    now,
+    reporter,
+    signal: options.signal,
   });
+  const cognitoUsername = usernameFromIdToken(tokens.idToken);
+  const username = record.username ?? cognitoUsername;
   const obtained = await credentialsFromIdToken({
-    ...options,
+    record: { ...record, username },
     idToken: tokens.idToken,
+    accessToken: tokens.accessToken,
+    identityId: options.identityId,
+    requireProxy: options.requireProxy,
+    env,
+    now,
+    reporter,
   });
   return {
     ...obtained,
     refreshToken: tokens.refreshToken,
-    cognitoUsername: usernameFromIdToken(tokens.idToken),
+    cognitoUsername,
+    username,
   };
-}
-
-/**
- * Turns a User Pool ID token into AWS credentials: the enhanced flow
- * (`GetId`, cached per user and pool, then `GetCredentialsForIdentity`, then
- * the credential proxy when asked for, falling back to the Identity Pool's
- * credentials unless `requireProxy`), or the classic flow (`GetId`,
- * `GetOpenIdToken`, `sts:AssumeRoleWithWebIdentity`). Used by `login` and
- * by the refresh of a saved session.
- */
-export async function credentialsFromIdToken(
-  options: TokenExchangeOptions,
-): Promise<Omit<ObtainedCredentials, "refreshToken" | "cognitoUsername">> {
-  const { settings } = options;
-  const env = options.env ?? Deno.env.toObject();
-  const now = options.now ?? (() => new Date());
-  const report = options.reporter ?? silentReporter;
-  const duration = durationSeconds(options.durationHours ?? 12);
-  const cache = cacheDir(env);
-  const identityKey = {
-    identityPoolId: settings.identityPoolId,
-    userPoolId: settings.userPoolId,
-    username: options.username,
-  };
-  const cachedIdentityId = options.identityId ??
-    await readCachedIdentityId(cache, identityKey);
-
-  if (options.flow === "classic") {
-    if (!settings.classicRoleArn) {
-      throw new ConfigError(
-        "The classic flow needs the role to assume: give it with --role-arn, " +
-          "COGNITO_CLASSIC_ROLE_ARN or classic_role_arn in the config file.",
-      );
-    }
-    report.step(
-      "Getting credentials through the Identity Pool's classic flow " +
-        "(GetOpenIdToken, then sts:AssumeRoleWithWebIdentity)...",
-    );
-    const { classicFlowCredentials, roleSessionName } = await import(
-      "./classic_flow.ts"
-    );
-    const classic = await classicFlowCredentials({
-      identityPoolId: settings.identityPoolId,
-      userPoolId: settings.userPoolId,
-      idToken: options.idToken,
-      roleArn: settings.classicRoleArn,
-      durationSeconds: duration,
-      sessionName: roleSessionName(options.username),
-      cachedIdentityId,
-    });
-    await writeCachedIdentityId(cache, identityKey, classic.identityId);
-    report.step(
-      `Obtained role credentials (expires ${
-        describeExpiry(classic.credentials.expiration, now())
-      }).`,
-    );
-    return {
-      credentials: classic.credentials,
-      source: "classic",
-      identityId: classic.identityId,
-    };
-  }
-
-  report.step(
-    "Getting temporary credentials from the Cognito Identity Pool...",
-  );
-  const exchanged = await exchangeIdToken({
-    identityPoolId: settings.identityPoolId,
-    userPoolId: settings.userPoolId,
-    idToken: options.idToken,
-    cachedIdentityId,
-  });
-  await writeCachedIdentityId(cache, identityKey, exchanged.identityId);
-  report.step(
-    `Obtained Identity Pool credentials (expires ${
-      describeExpiry(exchanged.credentials.expiration, now())
-    }).`,
-  );
-
-  const result = {
-    credentials: exchanged.credentials,
-    source: "identity-pool" as CredentialsSource,
-    identityId: exchanged.identityId,
-  };
-  if (options.useProxy === false || !settings.lambdaFunctionName) {
-    return result;
-  }
-  report.step(
-    "Upgrading to longer-lived credentials through the credential proxy...",
-  );
-  const { invokeCredentialProxy, proxyTimeoutFromEnv } = await import(
-    "./proxy.ts"
-  );
-  // A malformed COGNITO_PROXY_TIMEOUT_MS is a settings error, not a proxy
-  // failure to fall back from.
-  const timeoutMs = proxyTimeoutFromEnv(env);
-  try {
-    const upgraded = await invokeCredentialProxy({
-      region: settings.region,
-      functionName: settings.lambdaFunctionName,
-      credentials: exchanged.credentials,
-      idToken: options.idToken,
-      durationSeconds: duration,
-      timeoutMs,
-    });
-    report.step(
-      `Upgraded to proxy credentials (expires ${
-        describeExpiry(upgraded.expiration, now())
-      }).`,
-    );
-    return { ...result, credentials: upgraded, source: "proxy" };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (options.requireProxy) {
-      throw error instanceof ProxyError
-        ? error
-        : new ProxyError(`The credential proxy failed: ${reason}`, {
-          cause: error,
-        });
-    }
-    report.warn(
-      `The credential proxy could not upgrade the credentials (${reason}); ` +
-        `keeping the 1-hour Identity Pool credentials.`,
-    );
-    return { ...result, proxyFailure: reason };
-  }
 }
 
 /**
@@ -418,33 +251,69 @@ export async function profileUsesCredentialProcess(
 }
 
 /**
+ * Signs in again for a saved session (with the refresh token, or the
+ * session's own method), exchanges the ID token as the session did, and
+ * saves the renewed session; a session that cannot be saved is a warning,
+ * since the credentials are good. Returns the renewed session.
+ */
+export async function renewSession(
+  session: Session,
+  options: Omit<SignInOptions, "record" | "identityId">,
+): Promise<Session> {
+  const env = options.env ?? Deno.env.toObject();
+  const obtained = await obtainCredentials({
+    ...options,
+    record: session,
+    identityId: session.identityId,
+    env,
+  });
+  const next: Session = {
+    ...session,
+    cognitoUsername: obtained.cognitoUsername,
+    identityId: obtained.identityId,
+    credentials: obtained.credentials,
+    source: obtained.source,
+    refreshToken: obtained.refreshToken ?? session.refreshToken,
+  };
+  try {
+    await writeSession(env, next);
+  } catch (error) {
+    // The next call just signs in again.
+    (options.reporter ?? silentReporter).warn((error as Error).message);
+  }
+  return next;
+}
+
+/**
  * The session `login` would reuse instead of signing in: the profile's
- * cached session for the same user (when `username` is given), pools,
- * client and flow, whose credentials are valid for longer than
- * `windowSeconds`, and (when `writeFiles`) still in the credentials file
- * unless the profile uses `credential_process`. Undefined otherwise.
+ * cached session for the same user (when the record names one), pools,
+ * client and flow, whose credentials are fresh for `windowSeconds`, and
+ * (when `writeFiles`) still in the credentials file unless the profile
+ * uses `credential_process`. Undefined otherwise.
  */
 export async function reusableSession(options: {
-  settings: LoginSettings;
+  record: SignInRecord;
   profile: string;
-  username?: string;
-  flow?: CredentialFlow;
   windowSeconds: number;
   writeFiles: boolean;
   env: Record<string, string | undefined>;
   now: Date;
 }): Promise<Session | undefined> {
-  const { settings, env } = options;
-  const session = await readSession(env, options.profile);
+  const { record, env } = options;
+  const session = await freshSession(
+    env,
+    options.profile,
+    options.windowSeconds,
+    options.now,
+  );
   if (
     !session ||
-    session.userPoolId !== settings.userPoolId ||
-    session.clientId !== settings.clientId ||
-    session.identityPoolId !== settings.identityPoolId ||
-    session.flow !== (options.flow ?? "enhanced") ||
-    (options.username !== undefined && session.username !== options.username &&
-      session.cognitoUsername !== options.username) ||
-    !isFresh(session.credentials, options.now, options.windowSeconds)
+    session.userPoolId !== record.userPoolId ||
+    session.clientId !== record.clientId ||
+    session.identityPoolId !== record.identityPoolId ||
+    session.flow !== record.flow ||
+    (record.username !== undefined && session.username !== record.username &&
+      session.cognitoUsername !== record.username)
   ) return undefined;
   if (!options.writeFiles) return session;
   if (await profileUsesCredentialProcess(options.profile, env)) return session;
@@ -455,38 +324,6 @@ export async function reusableSession(options: {
       values?.aws_session_token === c.sessionToken
     ? session
     : undefined;
-}
-
-/** Builds the session record of a login. */
-function sessionOf(
-  options: LoginOptions,
-  profile: string,
-  obtained: ObtainedCredentials,
-): Session {
-  const { settings } = options;
-  return {
-    profile,
-    username: options.username,
-    cognitoUsername: obtained.cognitoUsername,
-    userPoolId: settings.userPoolId,
-    clientId: settings.clientId,
-    identityPoolId: settings.identityPoolId,
-    region: settings.region,
-    authFlow: options.authFlow ?? "password",
-    clientSecret: settings.clientSecret !== undefined,
-    flow: options.flow ?? "enhanced",
-    classicRoleArn: options.flow === "classic"
-      ? settings.classicRoleArn
-      : undefined,
-    durationHours: options.durationHours ?? 12,
-    proxy: obtained.source === "proxy" && settings.lambdaFunctionName
-      ? { functionName: settings.lambdaFunctionName }
-      : undefined,
-    identityId: obtained.identityId,
-    refreshToken: obtained.refreshToken,
-    credentials: obtained.credentials,
-    source: obtained.source,
-  };
 }
 
 /**
@@ -517,21 +354,40 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
     writeFiles = !usesCredentialProcess;
   }
   const obtained = await obtainCredentials({ ...options, env });
+  const { record } = options;
   const files = writeFiles
     ? await writeProfile(
       profile,
       obtained.credentials,
-      options.settings.region,
+      record.region,
       env,
     )
     : {};
   let sessionFile: string | undefined;
   if (options.recordSession !== false) {
     try {
-      sessionFile = await writeSession(
-        env,
-        sessionOf({ ...options, env }, profile, obtained),
-      );
+      sessionFile = await writeSession(env, {
+        profile,
+        username: obtained.username,
+        cognitoUsername: obtained.cognitoUsername,
+        userPoolId: record.userPoolId,
+        clientId: record.clientId,
+        identityPoolId: record.identityPoolId,
+        region: record.region,
+        authFlow: record.authFlow,
+        clientSecret: options.clientSecret !== undefined,
+        flow: record.flow,
+        classicRoleArn: record.flow === "classic"
+          ? record.classicRoleArn
+          : undefined,
+        durationHours: record.durationHours,
+        // Renewals use the proxy only when this sign-in got through it.
+        proxy: obtained.source === "proxy" ? record.proxy : undefined,
+        identityId: obtained.identityId,
+        refreshToken: obtained.refreshToken,
+        credentials: obtained.credentials,
+        source: obtained.source,
+      });
     } catch (error) {
       report.warn(
         `${
@@ -541,8 +397,12 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
     }
   }
   // The refresh token goes to the session cache only, never further.
-  const { refreshToken: _token, cognitoUsername: _name, ...delivered } =
-    obtained;
+  const {
+    refreshToken: _token,
+    cognitoUsername: _name,
+    username: _user,
+    ...delivered
+  } = obtained;
   return {
     ...delivered,
     ...files,

@@ -1,34 +1,40 @@
 /**
- * The session cache: for each AWS profile, which user, pools, app client and
- * flow it belongs to, its current credentials, and the refresh token that
- * signs in again without the password. `login --profile P` writes it;
- * `credential-process` and `exec` read it and refresh it.
+ * The saved session: for each AWS profile, the sign-in record (who signs
+ * in where, how), its current credentials and the refresh token. `login
+ * --profile P` writes it; `credential-process` and `exec` read it and renew
+ * it ({@linkcode sessionCredentials}). The one "still fresh?" rule
+ * ({@linkcode isFresh}) and the refresh window live here too.
  *
- * One JSON file per profile, `<cache dir>/sessions/<profile>.json` (see
- * {@linkcode cacheDir}: `$XDG_CACHE_HOME/cognito-authoriser`, else
- * `~/.cache/cognito-authoriser`), mode 0600 in 0700 folders, replaced
- * atomically. It is never the shared credentials file. It never holds the
- * password or the app client's secret.
- *
- * Reading it loads nothing else (no AWS SDK, no Node modules), so that a
- * `credential-process` cache hit starts as fast as Deno does.
+ * One JSON file per profile ({@linkcode sessionFile}), mode 0600 in 0700
+ * folders, replaced atomically; never the shared credentials file, never
+ * the password or the app client's secret. Reading it loads no AWS SDK and
+ * no Node module, so a cache hit starts as fast as Deno does: a renewal
+ * imports what it needs when it runs.
  *
  * @module
  */
 import { cacheDir } from "./cache.ts";
+import type { Settings } from "./config.ts";
 import type { CredentialsSource, TemporaryCredentials } from "./credentials.ts";
-import { ConfigError, CredentialsFileError } from "./errors.ts";
-import type { AuthFlow } from "./user_pool.ts";
+import {
+  ChallengeError,
+  ConfigError,
+  CredentialsFileError,
+  ExitCode,
+  SessionExpiredError,
+  SignInError,
+} from "./errors.ts";
+import type {
+  CredentialFlow,
+  Reporter,
+  SignInInputs,
+  SignInRecord,
+} from "./sign_in.ts";
 
-/**
- * How the ID token becomes AWS credentials: `"enhanced"` (GetId and
- * GetCredentialsForIdentity, optionally upgraded by the proxy) or
- * `"classic"` (GetId, GetOpenIdToken, then sts:AssumeRoleWithWebIdentity).
- */
-export type CredentialFlow = "enhanced" | "classic";
+export type { CredentialFlow };
 
 /** What the cache remembers about one profile's sign-in. Holds secrets. */
-export interface Session {
+export interface Session extends SignInRecord {
   /** The AWS profile this session belongs to. */
   profile: string;
   /** The user name as it was typed at sign-in (for messages and prompts). */
@@ -38,29 +44,6 @@ export interface Session {
    * needs for SECRET_HASH; differs from `username` when that is an alias.
    */
   cognitoUsername: string;
-  /** User Pool id. */
-  userPoolId: string;
-  /** App client id. */
-  clientId: string;
-  /** Identity Pool id. */
-  identityPoolId: string;
-  /** Region written into the profile, and the proxy's region. */
-  region: string;
-  /** How the password was proved at sign-in. */
-  authFlow: AuthFlow;
-  /**
-   * Whether the app client has a secret (the secret itself is never cached:
-   * it is read again from `COGNITO_CLIENT_SECRET` or the config file).
-   */
-  clientSecret: boolean;
-  /** Enhanced or classic flow. */
-  flow: CredentialFlow;
-  /** The role of the classic flow. */
-  classicRoleArn?: string;
-  /** Hours asked for (proxy and classic flow). */
-  durationHours: number;
-  /** The credential proxy, when the session got its credentials from it. */
-  proxy?: { functionName: string };
   /** The Identity Pool identity id (skips GetId on refresh). */
   identityId: string;
   /** The refresh token; absent when Cognito gave none. */
@@ -77,25 +60,47 @@ export const DEFAULT_REFRESH_WINDOW_SECONDS = 300;
 /** Environment variables, as `Deno.env.toObject()` gives them. */
 export type Env = Record<string, string | undefined>;
 
+/** Longest profile file name kept readable; longer ones are hashed. */
+const READABLE_NAME_LENGTH = 200;
+
 /**
  * The file of a profile's session, or undefined when no cache folder is
  * known (no HOME). The profile name is percent-encoded, so any name the
- * AWS files accept makes one plain file name.
+ * AWS files accept makes one plain file name. A name that encodes to more
+ * than 200 characters becomes its first 160 characters, `#` (which an
+ * encoded name never holds) and a SHA-256 of the exact profile name, so
+ * that the file and its lock always fit the file system.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { sessionFilePath } from "./session_cache.ts";
+ * import { sessionFile } from "./session_cache.ts";
  * assert.equal(
- *   sessionFilePath({ XDG_CACHE_HOME: "/c" }, "team/dev"),
+ *   await sessionFile({ XDG_CACHE_HOME: "/c" }, "team/dev"),
  *   "/c/cognito-authoriser/sessions/team%2Fdev.json",
  * );
+ * const long = await sessionFile({ XDG_CACHE_HOME: "/c" }, "%".repeat(90));
+ * assert.match(long!, /\/sessions\/(%25){53}%#[0-9a-f]{32}\.json$/);
  * ```
  */
-export function sessionFilePath(env: Env, profile: string): string | undefined {
+export async function sessionFile(
+  env: Env,
+  profile: string,
+): Promise<string | undefined> {
   const dir = cacheDir(env);
   if (!dir) return undefined;
-  const name = encodeURIComponent(profile).replaceAll(".", "%2E");
+  let name = encodeURIComponent(profile).replaceAll(".", "%2E");
+  if (name.length > READABLE_NAME_LENGTH) {
+    const digest = await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(profile),
+    );
+    const hex = Array.from(
+      new Uint8Array(digest, 0, 16),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    name = `${name.slice(0, 160)}#${hex}`;
+  }
   return `${dir}/sessions/${name}.json`;
 }
 
@@ -107,75 +112,80 @@ export async function readSession(
   env: Env,
   profile: string,
 ): Promise<Session | undefined> {
-  const path = sessionFilePath(env, profile);
+  const path = await sessionFile(env, profile);
   if (!path) return undefined;
-  let text: string;
   try {
-    text = await Deno.readTextFile(path);
-  } catch {
-    return undefined;
-  }
-  try {
-    return parseSession(JSON.parse(text), profile);
+    return parseSession(JSON.parse(await Deno.readTextFile(path)), profile);
   } catch {
     return undefined;
   }
 }
 
+/**
+ * The profile's session when its credentials are still fresh (see
+ * {@linkcode isFresh}), else undefined: what a cache hit serves.
+ */
+export async function freshSession(
+  env: Env,
+  profile: string,
+  windowSeconds: number,
+  now: Date,
+): Promise<Session | undefined> {
+  const session = await readSession(env, profile);
+  return session && isFresh(session.credentials, now, windowSeconds)
+    ? session
+    : undefined;
+}
+
+const REQUIRED = [
+  "username",
+  "cognitoUsername",
+  "userPoolId",
+  "clientId",
+  "identityPoolId",
+  "region",
+  "identityId",
+  "source",
+];
+
 function parseSession(data: unknown, profile: string): Session | undefined {
-  const d = data as Record<string, unknown> | null;
-  if (!d || typeof d !== "object" || d.version !== 1) return undefined;
-  const strings = [
-    "username",
-    "cognitoUsername",
-    "userPoolId",
-    "clientId",
-    "identityPoolId",
-    "region",
-    "identityId",
-    "source",
-  ];
-  if (strings.some((key) => typeof d[key] !== "string")) return undefined;
-  if (d.profile !== profile) return undefined;
-  const c = d.credentials as Record<string, unknown> | null;
+  const d = (data ?? {}) as Record<string, unknown>;
+  const c = (d.credentials ?? {}) as Record<string, unknown>;
+  const text = (o: Record<string, unknown>, key: string) =>
+    typeof o[key] === "string" ? o[key] as string : undefined;
   if (
-    !c || typeof c.accessKeyId !== "string" ||
-    typeof c.secretAccessKey !== "string" ||
-    typeof c.sessionToken !== "string" || typeof c.expiration !== "string"
+    d.version !== 1 || d.profile !== profile ||
+    REQUIRED.some((key) => text(d, key) === undefined) ||
+    ["accessKeyId", "secretAccessKey", "sessionToken"]
+      .some((key) => text(c, key) === undefined)
   ) return undefined;
-  const expiration = new Date(c.expiration);
+  const expiration = new Date(text(c, "expiration") ?? NaN);
   if (Number.isNaN(expiration.getTime())) return undefined;
-  const proxy = d.proxy as { functionName?: unknown } | undefined;
-  const session: Session = {
+  const session = {
     profile,
-    username: d.username as string,
-    cognitoUsername: d.cognitoUsername as string,
-    userPoolId: d.userPoolId as string,
-    clientId: d.clientId as string,
-    identityPoolId: d.identityPoolId as string,
-    region: d.region as string,
-    authFlow: d.authFlow === "srp" ? "srp" : "password",
+    ...Object.fromEntries(REQUIRED.map((key) => [key, d[key]])),
+    // The method's name as saved; an unknown one is refused only if a
+    // sign-in with it is ever needed.
+    authFlow: text(d, "authFlow") ?? "password",
     clientSecret: d.clientSecret === true,
     flow: d.flow === "classic" ? "classic" : "enhanced",
     durationHours: typeof d.durationHours === "number" ? d.durationHours : 12,
-    identityId: d.identityId as string,
     credentials: {
       accessKeyId: c.accessKeyId,
       secretAccessKey: c.secretAccessKey,
       sessionToken: c.sessionToken,
       expiration,
     },
-    source: d.source as CredentialsSource,
-  };
-  if (typeof d.classicRoleArn === "string") {
-    session.classicRoleArn = d.classicRoleArn;
-  }
-  if (typeof proxy?.functionName === "string") {
-    session.proxy = { functionName: proxy.functionName };
-  }
-  if (typeof d.refreshToken === "string") {
-    session.refreshToken = d.refreshToken;
-  }
+  } as Session;
+  const classicRoleArn = text(d, "classicRoleArn");
+  if (classicRoleArn !== undefined) session.classicRoleArn = classicRoleArn;
+  const functionName = text(
+    (d.proxy ?? {}) as Record<string, unknown>,
+    "functionName",
+  );
+  if (functionName !== undefined) session.proxy = { functionName };
+  const refreshToken = text(d, "refreshToken");
+  if (refreshToken !== undefined) session.refreshToken = refreshToken;
   return session;
 }
 
@@ -188,7 +198,7 @@ export async function writeSession(
   env: Env,
   session: Session,
 ): Promise<string> {
-  const path = sessionFilePath(env, session.profile);
+  const path = await sessionFile(env, session.profile);
   if (!path) {
     throw new CredentialsFileError(
       "Cannot find a cache folder for the session: set HOME or XDG_CACHE_HOME.",
@@ -224,7 +234,7 @@ export async function removeSession(
   env: Env,
   profile: string,
 ): Promise<boolean> {
-  const path = sessionFilePath(env, profile);
+  const path = await sessionFile(env, profile);
   if (!path) return false;
   try {
     await Deno.remove(path);
@@ -240,7 +250,7 @@ export async function removeSession(
 
 /**
  * Whether credentials are still good for more than `windowSeconds` at
- * `now`: the test `credential-process` and `login` use to reuse them.
+ * `now`: the one test of whether saved credentials are reused.
  *
  * @example
  * ```ts
@@ -259,6 +269,26 @@ export function isFresh(
 ): boolean {
   return credentials.expiration.getTime() - now.getTime() >
     windowSeconds * 1000;
+}
+
+/**
+ * Parses a refresh window: a whole number of seconds from 0 to 43200 (12
+ * hours, the longest credentials this tool gets), or undefined. The one
+ * parser of `--refresh-window` and `COGNITO_AUTH_REFRESH_WINDOW`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRefreshWindow } from "./session_cache.ts";
+ * assert.equal(parseRefreshWindow("600"), 600);
+ * assert.equal(parseRefreshWindow("43201"), undefined);
+ * assert.equal(parseRefreshWindow("1e3"), undefined);
+ * ```
+ */
+export function parseRefreshWindow(value: string): number | undefined {
+  if (!/^\d+$/.test(value)) return undefined;
+  const seconds = Number(value);
+  return seconds <= 43200 ? seconds : undefined;
 }
 
 /**
@@ -295,12 +325,196 @@ export function refreshWindowSeconds(
   return seconds;
 }
 
+/** What {@linkcode sessionCredentials} needs. */
+export interface SessionCredentialsOptions {
+  /** The AWS profile whose session to use. */
+  profile: string;
+  /** Reuse cached credentials valid for longer than this many seconds. */
+  windowSeconds: number;
+  /** Environment (cache folder, endpoints, the client secret). */
+  env: Env;
+  /**
+   * Gives the settings in effect, read only when a renewal needs them (the
+   * app client's secret, a method's own settings).
+   */
+  settings?: () => Promise<Settings>;
+  /**
+   * Gives what a person can answer for a new sign-in with the session's
+   * method, when the refresh token no longer works; undefined (or no
+   * function) when nobody can be asked (no terminal).
+   */
+  signInAgain?: (session: Session) => Promise<SignInInputs | undefined>;
+  /** Clock. */
+  now?: () => Date;
+  /** Progress output (stderr in the CLI). */
+  reporter?: Reporter;
+}
+
+/** What {@linkcode sessionCredentials} returns. */
+export interface SessionCredentialsResult {
+  /** The session, with the credentials to use. */
+  session: Session;
+  /**
+   * Cached, refreshed with the refresh token, or the name of the method
+   * that signed in again (`"password"`, `"srp"`, ...).
+   */
+  how: "cache" | "refresh" | string;
+}
+
 /**
- * Parses a refresh window: a whole number of seconds from 0 to 43200 (12
- * hours, the longest credentials this tool gets), or undefined.
+ * Usable credentials for `profile` from its session: the cached ones while
+ * fresh; else a sign-in with the refresh token and the exchange the session
+ * used (cached identity id, classic flow, proxy); when the refresh token no
+ * longer works, a sign-in with the session's own method if `signInAgain`
+ * gives what it needs. Saves what it renewed. Throws
+ * {@linkcode SessionExpiredError} when there is no session or nothing can
+ * sign in again.
+ *
+ * The refresh runs under the profile's lock (`<session file>.lock`): runs
+ * started at once refresh once, a run that waited reads the session again
+ * first. Fresh credentials never wait for the lock, and a sign-in that
+ * waits for a person runs after it is released. Throws
+ * `CredentialsFileError` (exit 10) when another process keeps the lock for
+ * more than about 10 s.
  */
-export function parseRefreshWindow(value: string): number | undefined {
-  if (!/^\d{1,6}$/.test(value)) return undefined;
-  const seconds = Number(value);
-  return seconds <= 43200 ? seconds : undefined;
+export async function sessionCredentials(
+  options: SessionCredentialsOptions,
+): Promise<SessionCredentialsResult> {
+  const { profile, env } = options;
+  const now = options.now ?? (() => new Date());
+  const report = options.reporter ?? { step() {}, warn() {} };
+  const cached = await readSession(env, profile);
+  if (!cached) throw noSavedSignIn(profile);
+  if (isFresh(cached.credentials, now(), options.windowSeconds)) {
+    return { session: cached, how: "cache" };
+  }
+
+  const path = await sessionFile(env, profile);
+  const { withFileLock } = await import("./file_lock.ts");
+  const attempt = path === undefined
+    ? await refreshWithToken(cached, options, now, report)
+    : await withFileLock(path, async () => {
+      // Another process may have refreshed it while this one waited.
+      const session = await readSession(env, profile);
+      if (!session) throw noSavedSignIn(profile);
+      if (isFresh(session.credentials, now(), options.windowSeconds)) {
+        return { session, how: "cache" } satisfies SessionCredentialsResult;
+      }
+      return await refreshWithToken(session, options, now, report);
+    }, {
+      holder: `another aws-cognito-auth is refreshing the sign-in of ` +
+        `profile ${profile}`,
+      onNoLock: (error) =>
+        report.warn(
+          `Refreshing the sign-in of profile ${profile} without its lock: ` +
+            `${(error.cause as Error)?.message ?? error.message}.`,
+        ),
+    });
+  if ("how" in attempt) return attempt;
+
+  const { session, clientSecret, refreshFailure } = attempt;
+  const { signInMethod } = await import("./sign_in.ts");
+  const method = signInMethod(session.authFlow);
+  const why = `The saved sign-in of ${session.username} for profile ` +
+    `${profile} has ${
+      refreshFailure ? "expired or was revoked" : "no refresh token"
+    }`;
+  const inputs = await options.signInAgain?.(session);
+  if (!inputs) {
+    const ask = method.needs.includes("password")
+      ? "ask for the password"
+      : `sign in ${method.how}`;
+    throw new SessionExpiredError(
+      `${why}, and there is no terminal to ${ask}. Run ` +
+        `\`${loginCommand(profile)}\` to sign in again.`,
+      { cause: refreshFailure },
+    );
+  }
+  report.warn(`${why}; signing in ${method.how}.`);
+  const { renewSession } = await import("./login.ts");
+  const next = await renewSession(session, {
+    method,
+    clientSecret,
+    inputs,
+    settings: options.settings,
+    env: options.env,
+    now,
+    reporter: report,
+  });
+  return { session: next, how: method.name };
+}
+
+function loginCommand(profile: string): string {
+  return `aws-cognito-auth login --profile ${profile}`;
+}
+
+function noSavedSignIn(profile: string): SessionExpiredError {
+  return new SessionExpiredError(
+    `There is no saved sign-in for profile ${profile}. Run ` +
+      `\`${loginCommand(profile)}\` first.`,
+  );
+}
+
+/** A refresh that could not be done (`refreshFailure` unset: no token). */
+type RefreshRefused = {
+  session: Session;
+  clientSecret?: string;
+  refreshFailure?: unknown;
+};
+
+/**
+ * Signs in again with the session's refresh token, exchanges the ID token
+ * and saves the result; returns what a new sign-in needs instead when the
+ * refresh token no longer works (or there is none).
+ */
+async function refreshWithToken(
+  session: Session,
+  options: SessionCredentialsOptions,
+  now: () => Date,
+  report: Reporter,
+): Promise<SessionCredentialsResult | RefreshRefused> {
+  let clientSecret: string | undefined;
+  if (session.clientSecret) {
+    clientSecret = (await options.settings?.())?.clientSecret;
+    if (!clientSecret) {
+      throw new ConfigError(
+        `The app client ${session.clientId} has a client secret: set ` +
+          `COGNITO_CLIENT_SECRET or client_secret in the config file so ` +
+          `that the sign-in of profile ${options.profile} can be refreshed.`,
+      );
+    }
+  }
+  const { refreshToken, cognitoUsername } = session;
+  if (!refreshToken) return { session, clientSecret };
+  report.step(
+    `Refreshing the sign-in of ${session.username} for profile ` +
+      `${options.profile} (no password needed)...`,
+  );
+  const [{ signInMethod }, { renewSession }] = await Promise.all([
+    import("./sign_in.ts"),
+    import("./login.ts"),
+  ]);
+  try {
+    const next = await renewSession(session, {
+      method: signInMethod("refresh"),
+      clientSecret,
+      saved: { refreshToken, cognitoUsername },
+      settings: options.settings,
+      env: options.env,
+      now,
+      reporter: report,
+    });
+    return { session: next, how: "refresh" };
+  } catch (error) {
+    if (!refreshRefused(error)) throw error;
+    return { session, clientSecret, refreshFailure: error };
+  }
+}
+
+/** Whether a refresh failed because the refresh token no longer works. */
+function refreshRefused(error: unknown): boolean {
+  return (error instanceof SignInError &&
+    error.exitCode === ExitCode.sessionExpired) ||
+    error instanceof ChallengeError ||
+    error instanceof SessionExpiredError;
 }

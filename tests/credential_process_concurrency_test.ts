@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { ExitCode } from "../lib/errors.ts";
 import {
   readSession,
-  sessionFilePath,
+  sessionFile,
   writeSession,
 } from "../lib/session_cache.ts";
 import { AUTH_TS, DENO_DIR, makeTempHome, runAuth } from "./support/cli.ts";
@@ -77,7 +77,7 @@ async function signedInNearExpiry(profile: string) {
     home,
     env,
     oldKey: session.credentials.accessKeyId,
-    lockPath: `${sessionFilePath(home.env, profile)!}.lock`,
+    lockPath: `${(await sessionFile(home.env, profile))!}.lock`,
   };
 }
 

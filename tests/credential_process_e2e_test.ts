@@ -16,13 +16,14 @@ import {
   CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { ExitCode } from "../lib/errors.ts";
-import { readSession, sessionFilePath } from "../lib/session_cache.ts";
+import { readSession, sessionFile } from "../lib/session_cache.ts";
 import {
   AUTH_TS,
   DENO_DIR,
   makeTempHome,
   runAuth,
   type TempHome,
+  withTempHome,
 } from "./support/cli.ts";
 import {
   clientConfig,
@@ -30,6 +31,7 @@ import {
   createCognitoStack,
 } from "./support/fixtures.ts";
 import { requestsDuring, startRelayedMoto } from "./support/relay.ts";
+import { writeHandWrittenCredentials } from "./support/reliability.ts";
 import { awsCli, runCommand } from "./support/tools.ts";
 
 const { moto, relay, userEnv } = await startRelayedMoto();
@@ -156,7 +158,7 @@ Deno.test("after expiry the refresh token signs in again with no password and no
       json.Expiration,
       after.credentials.expiration.toISOString().replace(/\.\d+Z$/, "Z"),
     );
-    const file = sessionFilePath(home.env, "rf")!;
+    const file = (await sessionFile(home.env, "rf"))!;
     assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
     for (
       const dir of [
@@ -210,7 +212,7 @@ Deno.test("a revoked or garbage refresh token with no terminal: credential-proce
     assert.match(revoked.stderr, /no terminal/);
     assert.match(revoked.stderr, /`aws-cognito-auth login --profile rv`/);
 
-    const file = sessionFilePath(home.env, "rv")!;
+    const file = (await sessionFile(home.env, "rv"))!;
     const session = JSON.parse(await Deno.readTextFile(file));
     session.refreshToken = "garbage";
     await Deno.writeTextFile(file, JSON.stringify(session));
@@ -239,7 +241,7 @@ Deno.test("a revoked or garbage refresh token with no terminal: credential-proce
  */
 const CHILD_SCRIPT = `
 import { sessionCredentials } from ${
-  JSON.stringify(new URL("../lib/session.ts", import.meta.url).href)
+  JSON.stringify(new URL("../lib/session_cache.ts", import.meta.url).href)
 };
 const password = (await new Response(Deno.stdin.readable).text()).trim();
 const asked = [];
@@ -247,9 +249,9 @@ const result = await sessionCredentials({
   profile: Deno.args[0],
   windowSeconds: 120,
   env: Deno.env.toObject(),
-  signInAgain: {
+  signInAgain: () => Promise.resolve({
     password: () => { asked.push("password"); return Promise.resolve(password); },
-  },
+  }),
 });
 console.log(JSON.stringify({ how: result.how, asked }));
 `;
@@ -369,4 +371,59 @@ Deno.test("a malformed refresh window is refused: COGNITO_AUTH_REFRESH_WINDOW ex
   } finally {
     await home.cleanup();
   }
+});
+
+Deno.test("a profile name of 251 characters, or of 90 % signs (270 once encoded), still gets a saved sign-in: credential-process serves it, logout removes it, and the hand-written credentials file keeps every byte", async () => {
+  const stack = await createCognitoStack(moto);
+  await withTempHome(async (home) => {
+    const before = await writeHandWrittenCredentials(home);
+    const profiles = ["p".repeat(251), "%".repeat(90)];
+    for (const profile of profiles) {
+      const run = await runAuth(
+        [
+          "login",
+          "-u",
+          stack.username,
+          "--profile",
+          profile,
+          "--no-lambda-proxy",
+        ],
+        { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /will not find this sign-in/);
+      const file = (await sessionFile(home.env, profile))!;
+      const name = file.slice(file.lastIndexOf("/") + 1);
+      assert.match(name, /#[0-9a-f]{32}\.json$/, "a long name is hashed");
+      // Room left for the lock file and the atomic write's temporary file.
+      assert.ok(name.length <= 200, `${name.length} characters`);
+      const saved = (await readSession(home.env, profile))!;
+      assert.equal(saved.profile, profile);
+
+      const served = await runAuth(
+        ["credential-process", "--profile", profile],
+        { ...userEnv(home), COGNITO_AUTH_REFRESH_WINDOW: "0" },
+      );
+      assert.equal(served.code, 0, served.stderr);
+      assert.equal(
+        JSON.parse(served.stdout).AccessKeyId,
+        saved.credentials.accessKeyId,
+      );
+    }
+    assert.ok(
+      (await Deno.readTextFile(home.credentialsFile)).startsWith(before),
+      "the hand-written profiles changed",
+    );
+    for (const profile of profiles) {
+      const out = await runAuth(
+        ["logout", "--profile", profile],
+        userEnv(home),
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(await readSession(home.env, profile), undefined);
+    }
+    const after = await Deno.readTextFile(home.credentialsFile);
+    assert.ok(after.startsWith(before), "the hand-written profiles changed");
+    assert.equal(after.slice(before.length).trim(), "", after);
+  });
 });

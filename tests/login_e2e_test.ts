@@ -8,7 +8,7 @@ import { awsCli } from "./support/tools.ts";
 import { startMoto } from "./support/moto.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { writeHandWrittenCredentials } from "./support/reliability.ts";
-import { makeTempHome, runAuth } from "./support/cli.ts";
+import { makeTempHome, runAuth, withTempHome } from "./support/cli.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 const moto = await startMoto();
@@ -363,4 +363,38 @@ Deno.test("a repeat login reuses the cached identity id and skips GetId", async 
   } finally {
     await home.cleanup();
   }
+});
+
+Deno.test("--password-stdin drops a lone trailing CR (printf 'pw\\r') as it drops CRLF; a wrong password read so still exits 4 and leaves the files byte-for-byte", async () => {
+  const stack = await createCognitoStack(moto);
+  await withTempHome(async (home) => {
+    const before = await writeHandWrittenCredentials(home);
+    const env = { ...home.env, ...moto.env, ...stack.env };
+    const args = [
+      "login",
+      "-u",
+      stack.username,
+      "--profile",
+      "cr",
+      "--no-lambda-proxy",
+      "--password-stdin",
+      "--force",
+    ];
+    const wrong = await runAuth(args, env, "not-the-password\r");
+    assert.equal(wrong.code, ExitCode.notAuthorized, wrong.stderr);
+    assert.equal(await Deno.readTextFile(home.credentialsFile), before);
+    await assert.rejects(Deno.stat(home.configFile), Deno.errors.NotFound);
+
+    for (const ending of ["\r", "\r\n"]) {
+      const run = await runAuth(args, env, `${stack.password}${ending}`);
+      assert.equal(run.code, 0, `${JSON.stringify(ending)}: ${run.stderr}`);
+      assertNoSecrets(run, [stack.password]);
+      const after = await Deno.readTextFile(home.credentialsFile);
+      assert.ok(after.startsWith(before), "existing content changed");
+      assert.match(
+        after.slice(before.length),
+        /^\n\[cr\]\naws_access_key_id = /,
+      );
+    }
+  });
 });

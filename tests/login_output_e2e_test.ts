@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
-import { readSession, sessionFilePath } from "../lib/session_cache.ts";
+import { readSession, sessionFile } from "../lib/session_cache.ts";
 import { makeTempHome, runAuth } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { writeHandWrittenCredentials } from "./support/reliability.ts";
@@ -241,7 +241,7 @@ Deno.test("logout removes only that profile's four keys and its saved sign-in: e
       before + "\n[kept]\nregion = eu-west-1\n",
     );
     await assert.rejects(
-      Deno.stat(sessionFilePath(home.env, "kept")!),
+      Deno.stat((await sessionFile(home.env, "kept"))!),
       Deno.errors.NotFound,
     );
     assert.equal(await Deno.readTextFile(home.configFile), config);

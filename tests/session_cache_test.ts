@@ -11,7 +11,7 @@ import {
   readSession,
   refreshWindowSeconds,
   removeSession,
-  sessionFilePath,
+  sessionFile,
   writeSession,
 } from "../lib/session_cache.ts";
 import { shellJoin } from "../lib/shell.ts";
@@ -34,7 +34,7 @@ Deno.test("sessions live under $XDG_CACHE_HOME/cognito-authoriser/sessions as 06
       path,
       `${dir}/xdg/cognito-authoriser/sessions/team%2Fdev.json`,
     );
-    assert.equal(sessionFilePath(env, "team/dev"), path);
+    assert.equal(await sessionFile(env, "team/dev"), path);
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     for (
       const folder of [
@@ -52,12 +52,12 @@ Deno.test("sessions live under $XDG_CACHE_HOME/cognito-authoriser/sessions as 06
     assert.deepEqual(await readSession(env, "team/dev"), session);
     // Without XDG_CACHE_HOME the cache is under HOME.
     assert.equal(
-      sessionFilePath({ HOME: "/home/ana" }, "default"),
+      await sessionFile({ HOME: "/home/ana" }, "default"),
       "/home/ana/.cache/cognito-authoriser/sessions/default.json",
     );
     // Names that could escape the folder stay one file inside it.
     assert.equal(
-      sessionFilePath(env, ".."),
+      await sessionFile(env, ".."),
       `${dir}/xdg/cognito-authoriser/sessions/%2E%2E.json`,
     );
     assert.equal(await removeSession(env, "team/dev"), true);
@@ -66,6 +66,27 @@ Deno.test("sessions live under $XDG_CACHE_HOME/cognito-authoriser/sessions as 06
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("session file names: up to 200 encoded characters as before; longer names hashed, distinct even when they share their first 160, and short enough for the lock and temporary files", async () => {
+  const env = { XDG_CACHE_HOME: "/c" };
+  const nameOf = async (profile: string) => {
+    const path = (await sessionFile(env, profile))!;
+    return path.slice("/c/cognito-authoriser/sessions/".length);
+  };
+  // 200 characters once encoded: the readable name of earlier versions.
+  assert.equal(await nameOf("a".repeat(200)), `${"a".repeat(200)}.json`);
+  assert.equal(await nameOf("%".repeat(66)), `${"%25".repeat(66)}.json`);
+  const long = ["a".repeat(201), "a".repeat(300), `${"a".repeat(299)}b`];
+  const names = await Promise.all(long.map(nameOf));
+  assert.equal(new Set(names).size, names.length, names.join("\n"));
+  for (const name of [...names, await nameOf("%".repeat(90))]) {
+    // `#` is always encoded in a readable name, so the two kinds never meet.
+    assert.match(name, /^[^#]{1,160}#[0-9a-f]{32}\.json$/);
+    // <name>.lock.<16 hex>.stale, the longest name kept next to it.
+    assert.ok(`${name}.lock.${"0".repeat(16)}.stale`.length <= 255);
+  }
+  assert.equal(await nameOf("a#b"), "a%23b.json");
 });
 
 Deno.test("a damaged session file, or one recorded for another profile, reads as no session", async () => {

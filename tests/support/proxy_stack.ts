@@ -57,10 +57,9 @@ export interface ProxyFunctionSettings {
   /** Folder for the function's DENO_DIR (empty: the bundle needs no cache). */
   denoDir: string;
   /**
-   * `ACCESS_TOKEN_CHECK`. Default `allow-missing`, so `login` runs that do
-   * not send the access token yet still get the proxy's credentials; the
-   * proxy's own tests set `require`, as `lambda deploy` writes it for new
-   * functions.
+   * `ACCESS_TOKEN_CHECK`. Default `require`, as `lambda deploy` writes it
+   * for new functions: `login` sends its access token, and the proxy asks
+   * Cognito (moto) whether that sign-in is still alive.
    */
   accessTokenCheck?: "require" | "allow-missing";
 }
@@ -93,7 +92,7 @@ export function proxyFunctionEnv(
     DEFAULT_ROLE_ARN: settings.roleArn,
     IAM_USER_ACCESS_KEY_ID: settings.accessKeyId,
     IAM_USER_SECRET_ACCESS_KEY: settings.secretAccessKey,
-    ACCESS_TOKEN_CHECK: settings.accessTokenCheck ?? "allow-missing",
+    ACCESS_TOKEN_CHECK: settings.accessTokenCheck ?? "require",
   };
 }
 
