@@ -18,7 +18,7 @@ import { shellJoin } from "../lib/shell.ts";
 import { credentialProcessLine, selfCommand } from "../lib/self_command.ts";
 import { credentialProcessJson, envExports } from "../lib/credential_output.ts";
 import { ConfigError } from "../lib/errors.ts";
-import { runCommand, VENV_DIR } from "./support/tools.ts";
+import { runCommand, VENV_PYTHON } from "./support/tools.ts";
 import { sampleSession } from "./support/sessions.ts";
 
 Deno.test("sessions live under $XDG_CACHE_HOME/cognito-authoriser/sessions as 0600 files in 0700 folders, and read back equal", async () => {
@@ -146,7 +146,7 @@ async function shWords(line: string): Promise<string[]> {
 
 /** What Python's shlex.split (botocore's credential_process parser) makes of it. */
 async function shlexWords(line: string): Promise<string[]> {
-  const run = await runCommand(`${VENV_DIR}/bin/python`, [
+  const run = await runCommand(VENV_PYTHON, [
     "-c",
     "import json, shlex, sys; print(json.dumps(shlex.split(sys.argv[1])))",
     line,

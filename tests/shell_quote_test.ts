@@ -16,7 +16,7 @@ import {
 } from "../lib/shell.ts";
 import { credentialProcessLine } from "../lib/self_command.ts";
 import { ConfigError, ExitCode } from "../lib/errors.ts";
-import { runCommand, VENV_DIR } from "./support/tools.ts";
+import { runCommand, VENV_PYTHON } from "./support/tools.ts";
 
 /**
  * What botocore on Windows makes of each line:
@@ -27,7 +27,7 @@ import { runCommand, VENV_DIR } from "./support/tools.ts";
 async function botocoreWindowsWords(
   lines: readonly string[],
 ): Promise<(string[] | { error: string })[]> {
-  const run = await runCommand(`${VENV_DIR}/bin/python`, [
+  const run = await runCommand(VENV_PYTHON, [
     "-c",
     `import json, sys
 from botocore.compat import compat_shell_split

@@ -15,7 +15,7 @@ import {
   SRP_N,
   srpTimestamp,
 } from "../lib/srp.ts";
-import { runCommand } from "./support/tools.ts";
+import { runCommand, VENV_PYTHON } from "./support/tools.ts";
 
 /**
  * The default vector of cognito-srp-helper's unit tests
@@ -171,7 +171,7 @@ interface ReferenceResult {
 async function pythonReference(
   cases: ReferenceCase[],
 ): Promise<ReferenceResult[]> {
-  const run = await runCommand("python3", ["-c", PYTHON_REFERENCE], {
+  const run = await runCommand(VENV_PYTHON, ["-c", PYTHON_REFERENCE], {
     stdin: JSON.stringify(cases),
     env: { LC_ALL: "C" },
   });

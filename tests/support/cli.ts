@@ -17,10 +17,24 @@ export const ADMIN_TS = fileURLToPath(
 
 /**
  * The Deno cache of this process, for child processes with a temporary HOME
- * (so they do not fetch again).
+ * (so they do not fetch again): `DENO_DIR`, else where Deno puts it on this
+ * system (`%LOCALAPPDATA%\deno` on Windows, `~/Library/Caches/deno` on
+ * macOS, `$XDG_CACHE_HOME/deno` or `~/.cache/deno` elsewhere).
  */
-export const DENO_DIR = Deno.env.get("DENO_DIR") ||
-  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
+export const DENO_DIR = Deno.env.get("DENO_DIR") || defaultDenoDir();
+
+function defaultDenoDir(): string {
+  const env = (name: string) => Deno.env.get(name) || undefined;
+  const home = env("HOME") ?? env("USERPROFILE") ?? "/root";
+  switch (Deno.build.os) {
+    case "windows":
+      return `${env("LOCALAPPDATA") ?? `${home}\\AppData\\Local`}\\deno`;
+    case "darwin":
+      return `${home}/Library/Caches/deno`;
+    default:
+      return `${env("XDG_CACHE_HOME") ?? `${home}/.cache`}/deno`;
+  }
+}
 
 /**
  * A temporary home folder with the file locations a test reads back; it is

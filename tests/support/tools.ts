@@ -19,6 +19,8 @@ export const VENV_DIR = `${CACHE_DIR}/venv`;
 const VENV_BIN = `${VENV_DIR}/${WINDOWS ? "Scripts" : "bin"}`;
 /** Path of the AWS CLI installed in the venv (`aws.cmd` on Windows). */
 export const AWS_CLI = `${VENV_BIN}/${WINDOWS ? "aws.cmd" : "aws"}`;
+/** The venv's Python (with botocore), on every system. */
+export const VENV_PYTHON = `${VENV_BIN}/python${WINDOWS ? ".exe" : ""}`;
 /** Path of moto's server entry point installed in the venv. */
 export const MOTO_SERVER = `${VENV_BIN}/moto_server${WINDOWS ? ".exe" : ""}`;
 
