@@ -36,6 +36,7 @@ import {
   writeSession,
 } from "./session_cache.ts";
 import {
+  type PersonInput,
   type Reporter,
   type SignInContext,
   type SignInInputs,
@@ -43,16 +44,21 @@ import {
   signInMethod,
   type SignInRecord,
   silentReporter,
+  type UserPoolTokens,
 } from "./sign_in.ts";
 import { type MfaKind, usernameFromIdToken } from "./user_pool.ts";
 
 export type {
   CredentialFlow,
   MfaKind,
+  PersonInput,
   Reporter,
   Session,
+  SignInContext,
   SignInInputs,
+  SignInMethod,
   SignInRecord,
+  UserPoolTokens,
 };
 export { silentReporter };
 export {

@@ -434,7 +434,8 @@ Deno.test("a profile name of 251 characters, or of 90 % signs (270 once encoded)
         ["logout", "--profile", profile],
         userEnv(home),
       );
-      assert.equal(out.code, 0, out.stderr);
+      // moto 5.2.5 has no RevokeToken: exit 50, local state removed anyway.
+      assert.equal(out.code, ExitCode.revocationFailed, out.stderr);
       assert.equal(await readSession(home.env, profile), undefined);
     }
     const after = await Deno.readTextFile(home.credentialsFile);
