@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { attributeLabel } from "../lib/challenges.ts";
 import { InputRequiredError } from "../lib/errors.ts";
 import type { Prompter } from "./terminal.ts";
 import type { MfaKind } from "../lib/user_pool.ts";
@@ -30,11 +31,39 @@ export function askMfaCode(
 ): (kind: MfaKind) => Promise<string> {
   return async (kind) => {
     const code = (await prompter.text(
-      kind === "sms"
-        ? "Code Cognito sent by SMS"
-        : "Code from your authenticator app",
+      {
+        totp: "Code from your authenticator app",
+        sms: "Code Cognito sent by SMS",
+        email: "Code Cognito sent by e-mail",
+      }[kind],
     )).trim();
     if (!code) throw new InputRequiredError("No MFA code was entered.");
     return code;
+  };
+}
+
+/**
+ * The user attributes Cognito requires with a new password: those in
+ * `given` (from `--attribute`), and on a terminal (`prompter`) each other
+ * one asked by its readable label. Without a terminal the missing ones stay
+ * missing, and the sign-in names them all in one error.
+ */
+export function askUserAttributes(
+  given: Readonly<Record<string, string>>,
+  prompter: Prompter | undefined,
+): (names: string[]) => Promise<Record<string, string>> {
+  return async (names) => {
+    const values: Record<string, string> = {};
+    const ask = names.filter((name) => {
+      if (Object.hasOwn(given, name)) values[name] = given[name];
+      return !Object.hasOwn(given, name);
+    });
+    if (ask.length > 0 && prompter) {
+      out.info("Cognito needs more about you before the first sign-in.");
+      for (const name of ask) {
+        values[name] = (await prompter.text(attributeLabel(name))).trim();
+      }
+    }
+    return values;
   };
 }

@@ -47,6 +47,26 @@ function parseHours(value: string): number {
   return hours;
 }
 
+/**
+ * Adds one `--attribute NAME=VALUE` to those before it. The name may carry
+ * Cognito's `userAttributes.` prefix; the value may hold `=`.
+ */
+function collectAttribute(
+  assignment: string,
+  previous: Record<string, string> = {},
+): Record<string, string> {
+  const at = assignment.indexOf("=");
+  const name = assignment.slice(0, Math.max(at, 0))
+    .replace(/^userAttributes\./, "");
+  const value = assignment.slice(at + 1);
+  if (at < 0 || !/^[^\s=]{1,64}$/.test(name) || value.trim() === "") {
+    throw new InvalidArgumentError(
+      "give NAME=VALUE, like name='Ada Lovelace' or custom:team=blue.",
+    );
+  }
+  return { ...previous, [name]: value };
+}
+
 function parseConsoleDuration(value: string): number {
   try {
     return parseSessionDuration(value);
@@ -149,7 +169,14 @@ export function buildAuthProgram(): Command {
     )
     .option(
       "--mfa-code <code>",
-      "the MFA code (TOTP or SMS); asked on a terminal when omitted",
+      "the MFA code (TOTP, SMS or e-mail); asked on a terminal when omitted",
+    )
+    .option(
+      "--attribute <name=value>",
+      "a user attribute Cognito requires with a new password, e.g. " +
+        "name='Ada Lovelace' (repeat for each; asked on a terminal when " +
+        "omitted)",
+      collectAttribute,
     )
     .addOption(
       new Option(
@@ -180,7 +207,8 @@ export function buildAuthProgram(): Command {
       `
 Password sources, first found wins: --password-stdin, COGNITO_PASSWORD,
 a masked prompt when stdin is a terminal. A new password (when Cognito
-demands one): --new-password-stdin, COGNITO_NEW_PASSWORD, a prompt.
+demands one): --new-password-stdin, COGNITO_NEW_PASSWORD, a prompt; the
+user attributes it may require with it: --attribute NAME=VALUE, a prompt.
 An app client secret comes from COGNITO_CLIENT_SECRET or client_secret
 in the config file.
 

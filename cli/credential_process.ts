@@ -56,14 +56,17 @@ async function askedInputs(
   session: Session,
 ): Promise<SignInInputs | undefined> {
   if (!Deno.stderr.isTerminal()) return undefined;
-  const [{ terminalPrompter }, { askMfaCode, askNewPassword }] = await Promise
-    .all([import("./terminal.ts"), import("./_prompts.ts")]);
+  const [{ terminalPrompter }, prompts] = await Promise.all([
+    import("./terminal.ts"),
+    import("./_prompts.ts"),
+  ]);
   const prompter = terminalPrompter();
   if (!prompter) return undefined;
   return {
     password: () => prompter.secret(`Password for ${session.username}`),
-    newPassword: askNewPassword(prompter),
-    mfaCode: askMfaCode(prompter),
+    newPassword: prompts.askNewPassword(prompter),
+    mfaCode: prompts.askMfaCode(prompter),
+    userAttributes: prompts.askUserAttributes({}, prompter),
   };
 }
 

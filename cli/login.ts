@@ -30,7 +30,7 @@ import {
 import { type Prompter, readAllStdin, terminalPrompter } from "./terminal.ts";
 import type { AuthFlow } from "../lib/user_pool.ts";
 import { deliverGithub, isGithubFormat, prepareGithubRun } from "./_github.ts";
-import { askMfaCode, askNewPassword } from "./_prompts.ts";
+import { askMfaCode, askNewPassword, askUserAttributes } from "./_prompts.ts";
 import { out } from "./run.ts";
 
 /** The options of `login`, as commander gives them. */
@@ -66,13 +66,19 @@ export interface LoginFlags extends Settings {
   force?: boolean;
   /** `--refresh-window` in seconds. */
   refreshWindow?: number;
+  /**
+   * `--attribute NAME=VALUE` (repeatable): user attributes Cognito may
+   * require with a new password, by name.
+   */
+  attribute?: Record<string, string>;
 }
 
 /**
  * Decides, before any network call, where the answers of the sign-in come
  * from: the password only when the method needs one (so a run with no
- * terminal and no password source fails at once), a new password and MFA
- * codes for any method, in case Cognito asks.
+ * terminal and no password source fails at once), a new password, the user
+ * attributes that go with it and MFA codes for any method, in case Cognito
+ * asks.
  */
 function inputSources(
   method: SignInMethod,
@@ -128,6 +134,7 @@ function inputSources(
     const code = flags.mfaCode;
     inputs.mfaCode = () => Promise.resolve(code);
   } else if (prompter) inputs.mfaCode = askMfaCode(prompter);
+  inputs.userAttributes = askUserAttributes(flags.attribute ?? {}, prompter);
   return inputs;
 }
 

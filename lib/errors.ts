@@ -57,6 +57,12 @@ export const ExitCode = {
    * again with the password.
    */
   sessionExpired: 19,
+  /**
+   * Cognito needs user attributes (NEW_PASSWORD_REQUIRED with
+   * `requiredAttributes`) that were neither given with `--attribute` nor
+   * could be asked for on a terminal, or it refused the ones given.
+   */
+  attributesRequired: 30,
   /** Browser sign-in: the redirect's `state` was not the one sent. */
   browserStateMismatch: 60,
   /** Browser sign-in: the sign-in page redirected back with `error=`. */
@@ -160,6 +166,39 @@ export class ChallengeError extends CliError {
   /** Creates a challenge error. */
   constructor(message: string, options?: CliErrorOptions) {
     super(message, ExitCode.challenge, options);
+  }
+}
+
+/**
+ * Cognito asked for a challenge this tool cannot answer (one only the
+ * hosted sign-in pages handle, or one it does not know): exit `challenge`.
+ */
+export class UnsupportedChallengeError extends ChallengeError {
+  /** The challenge's name as Cognito gave it, e.g. `MFA_SETUP`. */
+  readonly challenge: string;
+
+  /** Creates the error for `challenge`; the message says what to do. */
+  constructor(challenge: string, message: string, options?: CliErrorOptions) {
+    super(message, options);
+    this.challenge = challenge;
+  }
+}
+
+/**
+ * Cognito needs user attributes before the first sign-in that no source
+ * gave, or refused the ones given: exit `attributesRequired`.
+ */
+export class AttributesRequiredError extends CliError {
+  /** The attribute names still missing (without `userAttributes.`). */
+  readonly missing: readonly string[];
+
+  /** Creates the error; `missing` lists the attributes not given. */
+  constructor(
+    message: string,
+    options?: CliErrorOptions & { missing?: readonly string[] },
+  ) {
+    super(message, ExitCode.attributesRequired, options);
+    this.missing = options?.missing ?? [];
   }
 }
 

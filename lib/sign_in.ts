@@ -89,8 +89,14 @@ export interface SignInInputs {
   password?: () => Promise<string>;
   /** A new password, when Cognito demands one (NEW_PASSWORD_REQUIRED). */
   newPassword?: () => Promise<string>;
-  /** An MFA code (TOTP or SMS). */
+  /** An MFA code (TOTP, SMS or e-mail). */
   mfaCode?: (kind: MfaKind) => Promise<string>;
+  /**
+   * Values of the user attributes Cognito requires with a new password
+   * (NEW_PASSWORD_REQUIRED's `requiredAttributes`, e.g. `name`), by name:
+   * those given ahead (`login --attribute`), the rest asked on a terminal.
+   */
+  userAttributes?: (names: string[]) => Promise<Record<string, string>>;
 }
 
 /** Everything a sign-in method gets. */

@@ -1,10 +1,10 @@
 /**
  * Signing in to a Cognito User Pool: `InitiateAuth` with USER_PASSWORD_AUTH
  * or USER_SRP_AUTH (the password never leaves the machine), answering the
- * challenges that follow (PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED,
- * SOFTWARE_TOKEN_MFA, SMS_MFA), signing in again with a refresh token
- * (REFRESH_TOKEN_AUTH), adding SECRET_HASH for app clients with a secret, and
- * turning Cognito's errors into plain sentences with distinct exit codes.
+ * challenges that follow (`challenges.ts`), signing in again with a refresh
+ * token (REFRESH_TOKEN_AUTH), and adding SECRET_HASH for app clients with a
+ * secret. Cognito's errors become plain sentences with distinct exit codes
+ * in `user_pool_errors.ts`.
  *
  * The AWS SDK client is imported lazily so that commands which never call
  * Cognito do not pay for loading it.
@@ -16,19 +16,17 @@ import type {
   ChallengeNameType,
   InitiateAuthCommandOutput,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { answerChallenge, type MfaKind } from "./challenges.ts";
 import {
   ChallengeError,
   ConfigError,
-  errorName,
   ExitCode,
-  isNetworkFailure,
-  isTransientFailure,
-  NetworkError,
-  redactSecrets,
-  ResourceNotFoundError,
   SignInError,
 } from "./errors.ts";
-import { createSrpKeyPair, passwordVerifierResponses } from "./srp.ts";
+import { createSrpKeyPair } from "./srp.ts";
+import { type FailureContext, signInFailure } from "./user_pool_errors.ts";
+
+export type { MfaKind };
 
 /** Tokens a successful sign-in returns. Never log any of them. */
 export interface UserPoolTokens {
@@ -48,9 +46,6 @@ export interface UserPoolTokens {
 /** How {@linkcode signInWithPassword} proves the password. */
 export type AuthFlow = "password" | "srp";
 
-/** The kind of MFA code Cognito asks for. */
-export type MfaKind = "totp" | "sms";
-
 /** What {@linkcode signInWithPassword} needs. */
 export interface PasswordSignInOptions {
   /** Region of the user pool (the prefix of its id). */
@@ -67,6 +62,14 @@ export interface PasswordSignInOptions {
    */
   newPassword?: () => Promise<string>;
   /**
+   * Asked for the user attributes a NEW_PASSWORD_REQUIRED challenge requires
+   * (`requiredAttributes`, names without `userAttributes.`, e.g. `name`),
+   * before the new password; returns a value for each it can. Without it,
+   * or when a value is missing, the challenge is an error that lists every
+   * missing attribute (exit `attributesRequired`).
+   */
+  userAttributes?: (names: string[]) => Promise<Record<string, string>>;
+  /**
    * `"password"` (USER_PASSWORD_AUTH, the default) sends the password to
    * Cognito over TLS; `"srp"` (USER_SRP_AUTH) sends only a proof of it and
    * needs {@linkcode PasswordSignInOptions.userPoolId}.
@@ -78,8 +81,8 @@ export interface PasswordSignInOptions {
   clientSecret?: string;
   /**
    * Asked for a code when Cognito answers SOFTWARE_TOKEN_MFA (`"totp"`, from
-   * an authenticator app) or SMS_MFA (`"sms"`). Without it those challenges
-   * are an error that says how to give a code.
+   * an authenticator app), SMS_MFA (`"sms"`) or EMAIL_OTP (`"email"`).
+   * Without it those challenges are an error that says how to give a code.
    */
   mfaCode?: (kind: MfaKind) => Promise<string>;
   /** Clock for the SRP `TIMESTAMP` (default: the system clock). */
@@ -184,58 +187,18 @@ export function usernameFromIdToken(idToken: string): string {
   return username;
 }
 
-/** What the error mapping needs to know about the request that failed. */
-interface FailureContext {
-  region: string;
-  clientId: string;
-  /** The name the user gave (for messages; never the internal id). */
-  username: string;
-  flow: AuthFlow | "refresh";
-  /** What was being done, for "while ..." in messages. */
-  doing: string;
-  /**
-   * Every secret sent so far (password, client secret, SECRET_HASH, refresh
-   * token, session, answers): redacted from Cognito's messages before they
-   * are quoted, since services may echo a request's parameters.
-   */
-  secrets: string[];
-}
-
-/** Names each AuthFlow as Cognito and the app client settings do. */
-const FLOW_NAMES: Record<FailureContext["flow"], [string, string]> = {
-  password: [
-    "password sign-in (USER_PASSWORD_AUTH)",
-    "ALLOW_USER_PASSWORD_AUTH",
-  ],
-  srp: ["SRP sign-in (USER_SRP_AUTH)", "ALLOW_USER_SRP_AUTH"],
-  refresh: [
-    "refresh-token sign-in (REFRESH_TOKEN_AUTH)",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-  ],
-};
-
-/** Hints for challenges we do not answer, keyed by challenge name. */
-const UNSUPPORTED_HINTS: Record<string, string> = {
-  MFA_SETUP: "the user must set up MFA before signing in: set it up once " +
-    "in the app (or hosted UI) that uses this user pool, then sign in again",
-  SELECT_MFA_TYPE: "the user has several MFA methods and none is " +
-    "preferred: choose a preferred one in the app that uses this user pool",
-  CUSTOM_CHALLENGE: "the user pool uses custom authentication (Lambda " +
-    "triggers), which this tool does not answer",
-  DEVICE_SRP_AUTH: "the user pool asks for remembered-device " +
-    "authentication, which this tool does not answer",
-};
-
 /**
  * Signs in with USER_PASSWORD_AUTH (default) or USER_SRP_AUTH and answers
  * the challenges that follow: PASSWORD_VERIFIER (SRP), NEW_PASSWORD_REQUIRED
- * (through `newPassword`), SOFTWARE_TOKEN_MFA and SMS_MFA (through
- * `mfaCode`). Adds SECRET_HASH everywhere when a client secret is given:
- * first for the name the user typed, then for the user name Cognito
- * returns (USER_ID_FOR_SRP / USERNAME), which is what it checks from then
- * on. Throws a {@linkcode SignInError}, {@linkcode ChallengeError},
- * {@linkcode ResourceNotFoundError}, {@linkcode ConfigError} or
- * {@linkcode NetworkError} with a message a user can act on.
+ * (through `userAttributes` and `newPassword`), SOFTWARE_TOKEN_MFA, SMS_MFA,
+ * EMAIL_OTP and SELECT_MFA_TYPE (through `mfaCode`). Adds SECRET_HASH
+ * everywhere when a client secret is given: first for the name the user
+ * typed, then for the user name Cognito returns (USER_ID_FOR_SRP /
+ * USERNAME), which is what it checks from then on. Throws a
+ * {@linkcode SignInError}, `ChallengeError` (`UnsupportedChallengeError` for
+ * a challenge only the hosted pages can answer), `AttributesRequiredError`,
+ * `ResourceNotFoundError`, {@linkcode ConfigError} or `NetworkError` with a
+ * message a user can act on.
  */
 export async function signInWithPassword(
   options: PasswordSignInOptions,
@@ -333,86 +296,6 @@ export async function signInWithPassword(
   }
 }
 
-/** The ChallengeResponses for one challenge, and what they do. */
-interface ChallengeAnswer {
-  responses: Record<string, string>;
-  doing: string;
-}
-
-async function answerChallenge(
-  challenge: string,
-  parameters: Record<string, string>,
-  username: string,
-  options: PasswordSignInOptions,
-  srpKeys: ReturnType<typeof createSrpKeyPair> | undefined,
-): Promise<ChallengeAnswer> {
-  const user = options.username;
-  switch (challenge) {
-    case "PASSWORD_VERIFIER": {
-      if (!srpKeys || !options.userPoolId) break;
-      let responses: Record<string, string>;
-      try {
-        responses = await passwordVerifierResponses({
-          keys: srpKeys,
-          userPoolId: options.userPoolId,
-          password: options.password,
-          challenge: parameters,
-          now: (options.now ?? (() => new Date()))(),
-        });
-      } catch (error) {
-        throw new SignInError(
-          `Cognito's SRP challenge could not be answered: ${
-            (error as Error).message
-          }.`,
-          ExitCode.unexpected,
-          { cause: error },
-        );
-      }
-      return { responses, doing: "proving the password (SRP)" };
-    }
-    case "NEW_PASSWORD_REQUIRED": {
-      if (!options.newPassword) {
-        throw new ChallengeError(
-          `User ${user} must choose a new password before signing in. Run ` +
-            `login on a terminal to be asked for one, or pass it with ` +
-            `--new-password-stdin or COGNITO_NEW_PASSWORD.`,
-        );
-      }
-      return {
-        responses: {
-          USERNAME: username,
-          NEW_PASSWORD: await options.newPassword(),
-        },
-        doing: "setting the new password",
-      };
-    }
-    case "SOFTWARE_TOKEN_MFA":
-    case "SMS_MFA": {
-      const kind: MfaKind = challenge === "SMS_MFA" ? "sms" : "totp";
-      const what = kind === "sms"
-        ? "the code Cognito sent by SMS"
-        : "a code from the authenticator app";
-      if (!options.mfaCode) {
-        throw new ChallengeError(
-          `User ${user} must give ${what} (${challenge}). Run login on a ` +
-            `terminal to be asked for it, or pass it with --mfa-code.`,
-        );
-      }
-      const code = (await options.mfaCode(kind)).replace(/\s+/g, "");
-      return {
-        responses: { USERNAME: username, [`${challenge}_CODE`]: code },
-        doing: `checking ${what}`,
-      };
-    }
-  }
-  const hint = UNSUPPORTED_HINTS[challenge] ??
-    "ask your administrator which sign-in steps the user pool requires";
-  throw new ChallengeError(
-    `Cognito asked for the ${challenge} challenge, which this sign-in does ` +
-      `not answer: ${hint}.`,
-  );
-}
-
 /**
  * Signs in again without the password: REFRESH_TOKEN_AUTH with the refresh
  * token of an earlier sign-in (plus SECRET_HASH over the user's real user
@@ -493,151 +376,4 @@ function tokensFrom(result: AuthenticationResultType): UserPoolTokens {
     refreshToken: result.RefreshToken,
     expiresIn: result.ExpiresIn ?? 3600,
   };
-}
-
-/**
- * Turns an error from Cognito's InitiateAuth or RespondToAuthChallenge into
- * one a user can act on. The only place that reads Cognito's error names.
- */
-function signInFailure(error: unknown, context: FailureContext): Error {
-  const { region, clientId, doing, flow } = context;
-  if (isNetworkFailure(error)) {
-    return new NetworkError(
-      `Could not reach Cognito in ${region} while ${doing}. Check the ` +
-        `network connection (and AWS_ENDPOINT_URL if you set one).`,
-      { cause: error },
-    );
-  }
-  if (isTransientFailure(error)) {
-    return new NetworkError(
-      `Cognito in ${region} is busy or failing (${
-        errorName(error)
-      }) while ${doing}, even after retrying. Try again in a moment; ` +
-        `AWS_MAX_ATTEMPTS and AWS_RETRY_MODE tune the retries.`,
-      { cause: error },
-    );
-  }
-  const name = (error as { name?: string }).name ?? "";
-  const rawMessage = (error as { message?: string }).message ?? "";
-  // Tested as Cognito wrote it; quoted only without what we sent.
-  const awsMessage = redactSecrets(rawMessage, context.secrets);
-  const user = context.username;
-  if (
-    /secret (was|is) not received|configured (for|with) secret/i.test(
-      rawMessage,
-    )
-  ) {
-    return new ConfigError(
-      `The app client ${clientId} has a client secret: give it in the ` +
-        `settings so that requests carry a SECRET_HASH.`,
-      { cause: error },
-    );
-  }
-  if (/verify secret hash/i.test(rawMessage)) {
-    return new ConfigError(
-      `Cognito did not accept the SECRET_HASH for app client ${clientId}: ` +
-        `check that the client secret in the settings belongs to this app ` +
-        `client.`,
-      { cause: error },
-    );
-  }
-  switch (name) {
-    case "NotAuthorizedException":
-      if (flow === "refresh") {
-        return new SignInError(
-          `The saved sign-in of ${user} has expired or was revoked. Sign in ` +
-            `again with your password.`,
-          ExitCode.sessionExpired,
-          { cause: error },
-        );
-      }
-      if (/disabled/i.test(rawMessage)) {
-        return new SignInError(
-          `User ${user} is disabled in the user pool. Ask your administrator ` +
-            `to enable the account.`,
-          ExitCode.notAuthorized,
-          { cause: error },
-        );
-      }
-      if (/attempts exceeded/i.test(rawMessage)) {
-        return new SignInError(
-          `Too many failed sign-in attempts for ${user}. Wait a few minutes ` +
-            `and try again.`,
-          ExitCode.notAuthorized,
-          { cause: error },
-        );
-      }
-      if (/session is expired|invalid session/i.test(rawMessage)) {
-        return new ChallengeError(
-          `The sign-in session ran out while ${doing} (Cognito allows a few ` +
-            `minutes per step). Sign in again.`,
-          { cause: error },
-        );
-      }
-      return new SignInError(
-        `Incorrect user name or password for ${user}. Check both and try ` +
-          `again.`,
-        ExitCode.notAuthorized,
-        { cause: error },
-      );
-    case "CodeMismatchException":
-    case "ExpiredCodeException":
-      return new ChallengeError(
-        `Cognito did not accept the MFA code for ${user} (wrong or expired). ` +
-          `Sign in again with a fresh code.`,
-        { cause: error },
-      );
-    case "UserNotConfirmedException":
-      return new SignInError(
-        `User ${user} has not confirmed the account yet. Confirm it with the ` +
-          `code Cognito sent, or ask your administrator to confirm it.`,
-        ExitCode.userNotConfirmed,
-        { cause: error },
-      );
-    case "UserNotFoundException":
-      return new SignInError(
-        `There is no user ${user} in the user pool. Check the user name.`,
-        ExitCode.userNotFound,
-        { cause: error },
-      );
-    case "PasswordResetRequiredException":
-      return new SignInError(
-        `User ${user} must reset the password before signing in. Reset it ` +
-          `through the app's "forgot password" flow or ask your administrator.`,
-        ExitCode.passwordResetRequired,
-        { cause: error },
-      );
-    case "ResourceNotFoundException":
-      return new ResourceNotFoundError(
-        `Cognito says the user pool or app client ${clientId} does not ` +
-          `exist in ${region}: check the settings with ` +
-          `\`aws-cognito-auth status\`.`,
-        { cause: error },
-      );
-    case "InvalidPasswordException":
-      return new ChallengeError(
-        `Cognito refused the new password: ${awsMessage}`,
-        { cause: error },
-      );
-    case "InvalidParameterException":
-      if (/flow not enabled|not enabled for this client/i.test(rawMessage)) {
-        const [what, setting] = FLOW_NAMES[flow];
-        return new ConfigError(
-          `The app client ${clientId} does not allow ${what}. Enable ` +
-            `${setting} on the app client.`,
-          { cause: error },
-        );
-      }
-      return new SignInError(
-        `Cognito rejected the request while ${doing}: ${awsMessage}`,
-        ExitCode.unexpected,
-        { cause: error },
-      );
-    default:
-      return new SignInError(
-        `Cognito failed while ${doing}: ${name || "error"}: ${awsMessage}`,
-        ExitCode.unexpected,
-        { cause: error },
-      );
-  }
 }

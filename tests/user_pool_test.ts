@@ -27,7 +27,14 @@ import {
   createCognitoStack,
   totpCode,
 } from "./support/fixtures.ts";
-import { type Relay, startRelay } from "./support/relay.ts";
+import {
+  type Relay,
+  type RelayPolicy,
+  replaceChallenge,
+  requireAttributes,
+  selectMfaType,
+  startRelay,
+} from "./support/relay.ts";
 import { DENO_DIR } from "./support/cli.ts";
 import { runCommand } from "./support/tools.ts";
 import { ExitCode } from "../lib/errors.ts";
@@ -62,6 +69,12 @@ if (input.newPassword !== undefined) {
   options.newPassword = () => {
     asked.push("newPassword");
     return Promise.resolve(input.newPassword);
+  };
+}
+if (input.attributes !== undefined) {
+  options.userAttributes = (names) => {
+    asked.push("attributes:" + names.join(","));
+    return Promise.resolve(input.attributes);
   };
 }
 if (input.mfa) {
@@ -121,6 +134,8 @@ interface ChildInput {
   options: Record<string, unknown>;
   newPassword?: string;
   mfa?: { totpSecret?: string; code?: string };
+  /** What `userAttributes` returns, whatever it is asked for. */
+  attributes?: Record<string, string>;
   now?: string;
 }
 
@@ -161,8 +176,11 @@ function signInOptions(
 }
 
 /** Starts a relay to moto, runs `body` with it, then stops the relay. */
-async function withRelay(body: (relay: Relay) => Promise<void>): Promise<void> {
-  const relay = startRelay(moto.endpoint);
+async function withRelay(
+  body: (relay: Relay) => Promise<void>,
+  policy?: RelayPolicy,
+): Promise<void> {
+  const relay = startRelay(moto.endpoint, policy);
   try {
     await body(relay);
   } finally {
@@ -589,7 +607,7 @@ Deno.test("NEW_PASSWORD_REQUIRED is answered in the SRP flow too, and the new pa
   });
 });
 
-Deno.test("an unsupported challenge (MFA_SETUP) is a ChallengeError that names it", async () => {
+Deno.test("an unsupported challenge (MFA_SETUP, from moto) is an UnsupportedChallengeError (exit 12) that names it and says only the hosted pages answer it", async () => {
   const stack = await createCognitoStack(moto, {
     srpAuth: true,
     emailUsername: true,
@@ -602,10 +620,147 @@ Deno.test("an unsupported challenge (MFA_SETUP) is a ChallengeError that names i
       mfa: { code: "123456" },
     });
     assert.equal(result.tokens, undefined);
-    assert.equal(result.error?.name, "ChallengeError");
+    assert.equal(result.error?.name, "UnsupportedChallengeError");
     assert.equal(result.error?.exitCode, ExitCode.challenge);
     assert.match(result.error!.message, /\bMFA_SETUP\b/);
     assert.match(result.error!.message, /set up MFA/);
+    assert.match(result.error!.message, /hosted sign-in pages/);
     assert.deepEqual(result.asked, [], "no MFA code was asked for");
   });
+});
+
+// --- challenges moto never sends, through a relay that adds them ------------
+// moto (every release from 1.3.16 to 5.2.5 checked) never sends
+// requiredAttributes, SELECT_MFA_TYPE or WEB_AUTHN: a relay in front of it
+// adds them, and the test names say so.
+
+Deno.test("NEW_PASSWORD_REQUIRED with requiredAttributes (added by a relay in front of moto, which enforces them as Cognito does): the attributes are asked for by name before the new password and sent as userAttributes.NAME", async () => {
+  const stack = await createCognitoStack(moto, { temporaryPassword: true });
+  await withRelay(async (relay) => {
+    const newPassword = `New-${crypto.randomUUID()}!c3`;
+    const result = await inChild(relay, {
+      call: "signIn",
+      options: signInOptions(stack),
+      newPassword,
+      attributes: { name: " Ada Lovelace ", locale: "en-GB", extra: "no" },
+    });
+    assert.ok(result.tokens, JSON.stringify(result.error));
+    assert.deepEqual(result.asked, ["attributes:name,locale", "newPassword"]);
+    const [answer] = requestsFor(relay, "RespondToAuthChallenge");
+    assert.equal(answer.body.ChallengeName, "NEW_PASSWORD_REQUIRED");
+    const responses = answer.body.ChallengeResponses as Record<string, string>;
+    assert.equal(responses["userAttributes.name"], "Ada Lovelace");
+    assert.equal(responses["userAttributes.locale"], "en-GB");
+    assert.equal(responses["userAttributes.extra"], undefined);
+    assert.equal(responses.NEW_PASSWORD, newPassword);
+    assert.ok(!requestsFor(relay, "AdminRespondToAuthChallenge").length);
+  }, requireAttributes(["name", "locale"]));
+});
+
+Deno.test("NEW_PASSWORD_REQUIRED with requiredAttributes (relay in front of moto): missing ones are one AttributesRequiredError (exit 30) listing them all with readable labels, before the new password is asked or anything is sent", async () => {
+  const stack = await createCognitoStack(moto, { temporaryPassword: true });
+  await withRelay(async (relay) => {
+    const partial = await inChild(relay, {
+      call: "signIn",
+      options: signInOptions(stack),
+      newPassword: "never-asked",
+      attributes: { locale: "en-GB" },
+    });
+    assert.equal(partial.error?.name, "AttributesRequiredError");
+    assert.equal(partial.error?.exitCode, ExitCode.attributesRequired);
+    assert.equal(ExitCode.attributesRequired, 30);
+    assert.match(
+      partial.error!.message,
+      /Full name \(name\), Phone number \(like \+14155550100\) \(phone_number\)\./,
+    );
+    assert.doesNotMatch(partial.error!.message, /locale/);
+    assert.match(partial.error!.message, /--attribute NAME=VALUE/);
+    assert.deepEqual(partial.asked, ["attributes:name,locale,phone_number"]);
+    assert.deepEqual(requestsFor(relay, "RespondToAuthChallenge"), []);
+
+    // With no way to ask at all, every one is listed.
+    const none = await inChild(relay, {
+      call: "signIn",
+      options: signInOptions(stack),
+      newPassword: "never-asked",
+    });
+    assert.equal(none.error?.exitCode, ExitCode.attributesRequired);
+    assert.match(
+      none.error!.message,
+      /\(name\), .*\(locale\), .*\(phone_number\)/,
+    );
+    assert.deepEqual(none.asked, []);
+    assert.deepEqual(requestsFor(relay, "RespondToAuthChallenge"), []);
+  }, requireAttributes(["name", "locale", "phone_number"]));
+});
+
+Deno.test("Cognito's refusal of the attributes (a relay in front of moto enforces name without announcing it) is exit 30 quoting Cognito's message", async () => {
+  const stack = await createCognitoStack(moto, { temporaryPassword: true });
+  await withRelay(async (relay) => {
+    const newPassword = `New-${crypto.randomUUID()}!d4`;
+    const result = await inChild(relay, {
+      call: "signIn",
+      options: signInOptions(stack),
+      newPassword,
+    });
+    assert.equal(result.error?.name, "AttributesRequiredError");
+    assert.equal(result.error?.exitCode, ExitCode.attributesRequired);
+    assert.match(
+      result.error!.message,
+      /Invalid attributes given, name is missing/,
+    );
+    assert.ok(!result.error!.message.includes(newPassword));
+    const [answer] = requestsFor(relay, "RespondToAuthChallenge");
+    assert.equal(answer.body.ChallengeName, "NEW_PASSWORD_REQUIRED");
+  }, requireAttributes(["name"], { announce: [] }));
+});
+
+Deno.test("SELECT_MFA_TYPE (a relay in front of moto offers it and answers the choice as Cognito does): the authenticator app is chosen, then moto checks its code", async () => {
+  const stack = await createCognitoStack(moto, { mfa: "totp" });
+  await withRelay(async (relay) => {
+    const result = await inChild(relay, {
+      call: "signIn",
+      options: signInOptions(stack),
+      mfa: { totpSecret: stack.totpSecret },
+    });
+    assert.ok(result.tokens, JSON.stringify(result.error));
+    assert.deepEqual(result.asked, ["mfa:totp"]);
+    const answers = requestsFor(relay, "RespondToAuthChallenge");
+    assert.deepEqual(answers.map((r) => r.body.ChallengeName), [
+      "SELECT_MFA_TYPE",
+      "SOFTWARE_TOKEN_MFA",
+    ]);
+    assert.equal(
+      (answers[0].body.ChallengeResponses as Record<string, string>).ANSWER,
+      "SOFTWARE_TOKEN_MFA",
+    );
+
+    // No way to give a code: nothing to choose, so the hosted pages must.
+    const noCode = await inChild(relay, {
+      call: "signIn",
+      options: signInOptions(stack),
+    });
+    assert.equal(noCode.error?.name, "UnsupportedChallengeError");
+    assert.match(noCode.error!.message, /SELECT_MFA_TYPE/);
+  }, selectMfaType(["SMS_MFA", "SOFTWARE_TOKEN_MFA"]));
+});
+
+Deno.test("challenges moto never sends (a relay in front of moto puts them in its place): WEB_AUTHN and an unknown one are exit 12 saying only the hosted pages answer them, and nothing is sent back", async () => {
+  const stack = await createCognitoStack(moto, { mfa: "totp" });
+  for (const challenge of ["WEB_AUTHN", "SOMETHING_NEW_2030"]) {
+    await withRelay(async (relay) => {
+      const result = await inChild(relay, {
+        call: "signIn",
+        options: signInOptions(stack),
+        mfa: { code: "123456" },
+        newPassword: "never-asked",
+      });
+      assert.equal(result.error?.name, "UnsupportedChallengeError");
+      assert.equal(result.error?.exitCode, ExitCode.challenge);
+      assert.match(result.error!.message, new RegExp(challenge));
+      assert.match(result.error!.message, /hosted sign-in pages/);
+      assert.deepEqual(result.asked, []);
+      assert.deepEqual(requestsFor(relay, "RespondToAuthChallenge"), []);
+    }, replaceChallenge(challenge));
+  }
 });

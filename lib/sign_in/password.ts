@@ -6,7 +6,7 @@
  * @module
  */
 import type { SignInContext, SignInMethod } from "../sign_in.ts";
-import { InputRequiredError } from "../errors.ts";
+import { InputRequiredError, UnsupportedChallengeError } from "../errors.ts";
 import {
   type AuthFlow,
   signInWithPassword,
@@ -32,18 +32,47 @@ export async function signInWithUserPassword(
   context.reporter.step(
     `Signing in to the user pool as ${record.username}${how}...`,
   );
-  return await signInWithPassword({
-    region: userPoolRegion(record.userPoolId),
-    clientId: record.clientId,
-    username: record.username,
-    password: await inputs.password(),
-    newPassword: inputs.newPassword,
-    authFlow: flow,
-    userPoolId: record.userPoolId,
-    clientSecret: context.clientSecret,
-    mfaCode: inputs.mfaCode,
-    now: context.now,
-  });
+  try {
+    return await signInWithPassword({
+      region: userPoolRegion(record.userPoolId),
+      clientId: record.clientId,
+      username: record.username,
+      password: await inputs.password(),
+      newPassword: inputs.newPassword,
+      userAttributes: inputs.userAttributes,
+      authFlow: flow,
+      userPoolId: record.userPoolId,
+      clientSecret: context.clientSecret,
+      mfaCode: inputs.mfaCode,
+      now: context.now,
+    });
+  } catch (error) {
+    throw await withBrowserHint(error, context);
+  }
+}
+
+/**
+ * A challenge only the hosted pages answer, with the way there when the
+ * settings name a Managed Login domain: `login --browser`.
+ */
+async function withBrowserHint(
+  error: unknown,
+  context: SignInContext,
+): Promise<unknown> {
+  if (!(error instanceof UnsupportedChallengeError)) return error;
+  let domain: string | undefined;
+  try {
+    domain = (await context.settings()).managedLoginDomain;
+  } catch {
+    domain = undefined;
+  }
+  if (domain === undefined) return error;
+  return new UnsupportedChallengeError(
+    error.challenge,
+    `${error.message} This user pool's Managed Login pages (${domain}) ` +
+      `can: sign in there with \`aws-cognito-auth login --browser\`.`,
+    { cause: error.cause },
+  );
 }
 
 /** USER_PASSWORD_AUTH (the default of `login`). */

@@ -49,16 +49,23 @@ export async function bundleEntryPoints(outDir: string): Promise<void> {
   }
 }
 
+/** A command's own name (`aws-cognito-auth`, `aws-cognito-admin`). */
+export type CommandName = keyof typeof ENTRY_POINTS;
+
 /**
  * `deno install -g` of both commands from this clone into `<root>/bin`, as
  * the README documents (with `--config deno.json`); throws with Deno's
- * output when one fails. Returns the installed commands by name.
+ * output when one fails. `names` installs a command under another name (the
+ * original tool's `cogauth` and `cogadmin`), as `deno install -n` does.
+ * Returns the installed commands by the name they were installed under.
  */
 export async function installEntryPoints(
   root: string,
+  names: Partial<Record<CommandName, string>> = {},
 ): Promise<Record<string, string>> {
   const installed: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(ENTRY_POINTS)) {
+  for (const [command, entry] of Object.entries(ENTRY_POINTS)) {
+    const name = names[command as CommandName] ?? command;
     const install = await deno([
       "install",
       "-g",

@@ -311,3 +311,160 @@ export async function requestsDuring<T>(
   }
   return [result, counts, seen.map((r) => r.requestBody)];
 }
+
+/** Options of {@linkcode requireAttributes}. */
+export interface RequireAttributesOptions {
+  /**
+   * The attributes announced in the challenge's `requiredAttributes`
+   * (default: the enforced ones). Announcing fewer than are enforced makes
+   * the relay refuse an answer the client thought complete.
+   */
+  announce?: readonly string[];
+}
+
+/**
+ * A stand-in for Cognito's user attribute check, which moto has not got
+ * (no moto release sends `requiredAttributes`): every NEW_PASSWORD_REQUIRED
+ * challenge moto sends gets `requiredAttributes` (a JSON list of
+ * `userAttributes.<name>`) and `userAttributes` parameters, as Cognito's
+ * do, and an answer to it without a value for each of `names` is refused
+ * as Cognito refuses it (`InvalidParameterException`, "Invalid attributes
+ * given, name is missing") instead of reaching moto. Everything else is
+ * forwarded unchanged.
+ */
+export function requireAttributes(
+  names: readonly string[],
+  options: RequireAttributesOptions = {},
+): RelayPolicy {
+  const announce = options.announce ?? names;
+  return (exchange) => {
+    if (exchange.service !== "cognito-idp") return { kind: "forward" };
+    if (exchange.action === "RespondToAuthChallenge") {
+      const request = JSON.parse(exchange.requestBody) as {
+        ChallengeName?: string;
+        ChallengeResponses?: Record<string, string>;
+      };
+      if (request.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+        const responses = request.ChallengeResponses ?? {};
+        const missing = names.find((name) =>
+          !responses[`userAttributes.${name}`]
+        );
+        if (missing !== undefined) {
+          return {
+            kind: "respond",
+            status: 400,
+            body: awsError(
+              "InvalidParameterException",
+              `Invalid attributes given, ${missing} is missing`,
+            ),
+          };
+        }
+      }
+    }
+    return {
+      kind: "forward",
+      rewrite(body) {
+        const answer = body as {
+          ChallengeName?: string;
+          ChallengeParameters?: Record<string, string>;
+        };
+        if (answer.ChallengeName !== "NEW_PASSWORD_REQUIRED") return body;
+        return {
+          ...answer,
+          ChallengeParameters: {
+            ...answer.ChallengeParameters,
+            requiredAttributes: JSON.stringify(
+              announce.map((name) => `userAttributes.${name}`),
+            ),
+            userAttributes: JSON.stringify({ email_verified: "true" }),
+          },
+        };
+      },
+    };
+  };
+}
+
+/**
+ * A policy that forwards everything but turns the first challenge Cognito
+ * answers `InitiateAuth` with into `challenge` (with `parameters`, moto's
+ * session kept): a stand-in for challenges moto never sends (WEB_AUTHN,
+ * SELECT_MFA_TYPE, a name no one knows yet).
+ */
+export function replaceChallenge(
+  challenge: string,
+  parameters: Record<string, string> = {},
+): RelayPolicy {
+  return (exchange) => {
+    if (exchange.target !== "AWSCognitoIdentityProviderService.InitiateAuth") {
+      return { kind: "forward" };
+    }
+    return {
+      kind: "forward",
+      rewrite(body) {
+        const answer = body as { ChallengeName?: string };
+        if (answer.ChallengeName === undefined) return body;
+        return {
+          ...answer,
+          ChallengeName: challenge,
+          ChallengeParameters: parameters,
+        };
+      },
+    };
+  };
+}
+
+/**
+ * A stand-in for Cognito's SELECT_MFA_TYPE, which moto never sends: moto's
+ * SOFTWARE_TOKEN_MFA challenge after `InitiateAuth` becomes SELECT_MFA_TYPE
+ * offering `offered`, and the relay answers the choice itself, as Cognito
+ * does, with the chosen challenge on the same session (only
+ * SOFTWARE_TOKEN_MFA goes on to moto, which checks the code).
+ */
+export function selectMfaType(offered: readonly string[]): RelayPolicy {
+  return (exchange) => {
+    if (exchange.service !== "cognito-idp") return { kind: "forward" };
+    if (exchange.action === "RespondToAuthChallenge") {
+      const request = JSON.parse(exchange.requestBody) as {
+        ChallengeName?: string;
+        Session?: string;
+        ChallengeResponses?: Record<string, string>;
+      };
+      if (request.ChallengeName === "SELECT_MFA_TYPE") {
+        const choice = request.ChallengeResponses?.ANSWER ?? "";
+        if (!offered.includes(choice)) {
+          return {
+            kind: "respond",
+            status: 400,
+            body: awsError(
+              "InvalidParameterException",
+              `${choice || "ANSWER"} is not a valid MFA type`,
+            ),
+          };
+        }
+        return {
+          kind: "respond",
+          status: 200,
+          body: {
+            ChallengeName: choice,
+            ChallengeParameters: {},
+            Session: request.Session,
+          },
+        };
+      }
+      return { kind: "forward" };
+    }
+    if (exchange.action !== "InitiateAuth") return { kind: "forward" };
+    return {
+      kind: "forward",
+      rewrite(body) {
+        const answer = body as { ChallengeName?: string };
+        if (answer.ChallengeName !== "SOFTWARE_TOKEN_MFA") return body;
+        return {
+          ...answer,
+          ChallengeName: "SELECT_MFA_TYPE",
+          ChallengeParameters: { MFAS_CAN_CHOOSE: JSON.stringify(offered) },
+        };
+      },
+    };
+  };
+}
