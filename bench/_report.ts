@@ -160,3 +160,59 @@ export function requestsTable(counts: RequestCount[]): string {
   }
   return lines.join("\n");
 }
+
+/** What {@linkcode printResults} prints besides the figures. */
+export interface PrintedResults {
+  commit: string;
+  dirty: boolean;
+  date: string;
+  machine: Record<string, unknown>;
+  runs: { slow: number; lambdaCold: number; fast: number };
+  durationSeconds?: number;
+  figures: Figure[];
+  requests: RequestCount[];
+  imports: Record<string, unknown>;
+  notes: string[];
+}
+
+/** Prints the whole report on stdout: a header line, then the tables. */
+export function printResults(results: PrintedResults, file: string): void {
+  const m = results.machine;
+  console.log(
+    `commit ${results.commit.slice(0, 12)}${
+      results.dirty ? " (dirty)" : ""
+    } · ${results.date} · ${m.nproc} CPUs · deno ${m.deno}${
+      m.awsCliV2 ? ` · ${m.awsCliV2}` : ""
+    } · medians of ${results.runs.slow} runs (login), ${results.runs.lambdaCold} (Lambda cold), ${results.runs.fast} (the rest), each after 1 warm-up · ${results.durationSeconds} s\n`,
+  );
+  const order = (f: Figure) => f.section;
+  console.log(
+    figuresTable(
+      results.figures.toSorted((a, b) => order(a).localeCompare(order(b))),
+    ),
+  );
+  console.log(`\n**Requests per login, counted at the servers**\n`);
+  console.log(requestsTable(results.requests));
+  const imports = results.imports as Record<
+    string,
+    { sdkPackages?: string[]; npmPackages?: string[]; localModules?: [] }
+  >;
+  const loaded = Object.entries(imports).filter(([, v]) => v?.npmPackages);
+  if (loaded.length) {
+    console.log(
+      `\n**What paths that call no AWS load (strace)** (target: no SDK package)\n`,
+    );
+    for (const [path, v] of loaded) {
+      const sdk = v.sdkPackages!;
+      console.log(
+        `- ${path}: ${v.localModules!.length} local files read; npm: ${
+          v.npmPackages!.join(", ") || "none"
+        }; SDK: ${
+          sdk.length ? `**${sdk.join(", ")}** (missed)` : "none (met)"
+        }`,
+      );
+    }
+  }
+  for (const note of results.notes) console.log(`\nNote: ${note}`);
+  console.log(`\nWrote ${file}`);
+}
