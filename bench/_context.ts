@@ -14,6 +14,7 @@ import {
   figure,
   type RequestCount,
   type Target,
+  type TargetRow,
 } from "./_report.ts";
 import { ratios, summarize, type Summary } from "./_stats.ts";
 
@@ -53,6 +54,8 @@ export interface Results {
   figures: Figure[];
   requests: RequestCount[];
   imports: Record<string, unknown>;
+  /** Issue 17's targets, and those already met that must stay met. */
+  targets?: { issue17: TargetRow[]; noRegression: TargetRow[] };
   notes: string[];
 }
 

@@ -237,6 +237,7 @@ export async function measureLambda(
         id: "lambda.coldFull",
         label: "cold: fresh emulator → first invocation, valid token (200)",
         note: "+ JWKS, STS client load, AssumeRole",
+        target: { text: "<= 250 ms", op: "<=", value: 250 },
       },
     ]),
     ...timeFigures(section, warm, [

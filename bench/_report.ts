@@ -172,6 +172,7 @@ export interface PrintedResults {
   figures: Figure[];
   requests: RequestCount[];
   imports: Record<string, unknown>;
+  targets?: { issue17: TargetRow[]; noRegression: TargetRow[] };
   notes: string[];
 }
 
@@ -213,6 +214,77 @@ export function printResults(results: PrintedResults, file: string): void {
       );
     }
   }
+  if (results.targets) {
+    console.log(`\n**Issue 17's targets**\n`);
+    console.log(targetsTable(results.targets.issue17));
+    console.log(`\n**Already met: no regression**\n`);
+    console.log(targetsTable(results.targets.noRegression));
+  }
   for (const note of results.notes) console.log(`\nNote: ${note}`);
   console.log(`\nWrote ${file}`);
+}
+
+/** One line of a targets summary. */
+export interface TargetRow {
+  /** The figure's id, or `requests` for the request counts. */
+  id: string;
+  /** What is checked. */
+  label: string;
+  /** The median (with its unit), or a count such as `8 of 8 scenarios`. */
+  result: string;
+  /** The target as it reads. */
+  target: string;
+  /** Whether it is met; undefined when it could not be measured. */
+  met?: boolean;
+}
+
+/**
+ * The rows of a targets summary: the figures with these ids (in this
+ * order; missing ones are left out) and, with `requests`, one row saying
+ * whether every counted scenario made exactly the protocol's requests.
+ */
+export function targetRows(
+  figures: Figure[],
+  ids: string[],
+  requests?: RequestCount[],
+): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const id of ids) {
+    const f = figures.find((f) => f.id === id);
+    if (!f?.target) continue;
+    rows.push({
+      id,
+      label: f.label,
+      result: f.value ? withUnit(f.value.median, f.unit) : "n/a",
+      target: f.target.text,
+      met: f.value ? f.met : undefined,
+    });
+  }
+  if (requests) {
+    const exact = requests.filter((c) =>
+      c.total === c.minimum && !Object.keys(c.extra).length &&
+      !Object.keys(c.missing).length && c.stable
+    );
+    rows.push({
+      id: "requests",
+      label: "requests: exactly the protocol's, every scenario",
+      result: `${exact.length} of ${requests.length} scenarios`,
+      target: "all",
+      met: requests.length > 0 && exact.length === requests.length,
+    });
+  }
+  return rows;
+}
+
+/** A targets summary as a Markdown table. */
+export function targetsTable(rows: TargetRow[]): string {
+  return [
+    "| target | result | goal | |",
+    "| --- | ---: | --- | --- |",
+    ...rows.map((r) =>
+      `| ${r.label} | ${r.result} | ${r.target} | ${
+        r.met === undefined ? "n/a" : r.met ? "met" : "**missed**"
+      } |`
+    ),
+  ].join("\n");
 }
