@@ -36,9 +36,32 @@ export interface Bundles {
   ): Promise<TimedRun>;
 }
 
+/**
+ * The settings Deno needs to reach the npm registry from this machine (a CA
+ * of a proxy that inspects TLS, a proxy): `deno bundle` may download
+ * esbuild on its first run. Nothing timed gets them.
+ */
+function registryEnv(): Record<string, string> {
+  const names = [
+    "NODE_EXTRA_CA_CERTS",
+    "DENO_CERT",
+    "DENO_TLS_CA_STORE",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
+  ];
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value) env[name] = value;
+  }
+  return env;
+}
+
 /** Bundles both entry points, and `auth.ts` again with `--code-splitting`. */
 export async function bundleEntries(bench: Bench): Promise<Bundles> {
-  const { tmp, denoEnv } = bench;
+  const { tmp } = bench;
+  const denoEnv = { ...registryEnv(), ...bench.denoEnv };
   const bundle = async (name: string, entry: string) => {
     const file = `${tmp}/${name}.js`;
     expectSuccess(
@@ -89,7 +112,7 @@ export async function bundleEntries(bench: Bench): Promise<Bundles> {
         "--quiet",
         file,
         ...args,
-      ], { env: { ...denoEnv, ...env }, cwd: tmp }),
+      ], { env: { ...bench.denoEnv, ...env }, cwd: tmp }),
   };
 }
 
