@@ -10,17 +10,23 @@
  *   REFRESH_TOKEN_AUTH and GetCredentialsForIdentity) against the floor's
  *   two requests;
  *
- * each against moto over plain HTTP (through a relay that adds nothing, as
- * issue 17 measured) and through a relay that holds every request 50 ms, as
- * a real-world round trip would; plus, as diagnostics, the floor and a first
- * login straight to moto over TLS, and the same three calls through the two
- * SDK clients in a bare script. The requests that went through the relays
- * are counted per run: ours must be exactly the floor's.
+ * each against a moto of its own over plain HTTP (as issue 17 measured:
+ * the stack's moto serves TLS and, like any werkzeug server, closes every
+ * connection, so each request there pays a TLS handshake) and through a
+ * relay in front of that moto that holds every request 50 ms, as a
+ * real-world round trip would; plus, as diagnostics, the floor and a first
+ * login straight to the stack's moto over TLS, and the same three calls
+ * through the two SDK clients in a bare script. Every case through the
+ * relay has its requests counted: ours must be exactly the floor's.
  *
  * @module
  */
 import { makeTempHome, type TempHome } from "../tests/support/cli.ts";
-import { REGION } from "../tests/support/moto.ts";
+import {
+  type CognitoStack,
+  createCognitoStack,
+} from "../tests/support/fixtures.ts";
+import { REGION, startMoto } from "../tests/support/moto.ts";
 import type { ProxyStack } from "../tests/support/proxy_stack.ts";
 import { forwardAll, type Relay, startRelay } from "../tests/support/relay.ts";
 import {
@@ -32,7 +38,6 @@ import {
   timeFigures,
   type TimeSpec,
 } from "./_context.ts";
-import type { LoginRunner } from "./_login.ts";
 import { countsSince, requestCount } from "./_login.ts";
 import { expectSuccess, runTimed, type TimedRun } from "./_proc.ts";
 import { figure, type Target } from "./_report.ts";
@@ -58,8 +63,13 @@ export const LATENCY_TARGETS: Record<string, Target> = {
   "latency.refreshRelay.vsFloor": { text: "<= 1.5x", op: "<=", value: 1.5 },
 };
 
-/** Where a case sends its requests: moto itself, or the relay. */
-type Endpoint = { AWS_ENDPOINT_URL: string };
+/** Where a case sends its requests, and as whom. */
+interface Place {
+  /** moto, or the relay in front of it. */
+  endpoint: string;
+  /** The pools and the user there. */
+  stack: CognitoStack;
+}
 
 /** The requests each scenario must make, and nothing more. */
 const FIRST = {
@@ -73,39 +83,42 @@ const REFRESH = {
 };
 
 /**
- * Section 6: starts the two relays, prepares the saved sessions the
- * refreshes use, then runs every case once per round, interleaved.
+ * Section 6: starts a moto over plain HTTP with a Cognito stack and the
+ * 50 ms relay in front of it, prepares the saved sessions the refreshes
+ * use, then runs every case once per round, interleaved.
  */
 export async function measureLatency(
   bench: Bench,
   ps: ProxyStack,
-  runner: LoginRunner,
 ): Promise<void> {
   const { results } = bench;
-  const { stack } = ps;
-  const relayTo = (delayMs: number): Relay => {
-    const relay = startRelay(ps.moto.endpoint, forwardAll, {
-      caCerts: [ps.tls.caPem],
-      delayMs,
-    });
-    bench.cleanup.add(() => relay.stop());
-    return relay;
-  };
-  const relays = { local: relayTo(0), wan: relayTo(RELAY_DELAY_MS) };
-  const local = { AWS_ENDPOINT_URL: relays.local.endpoint };
-  const wan = { AWS_ENDPOINT_URL: relays.wan.endpoint };
-  const tls = { AWS_ENDPOINT_URL: ps.moto.endpoint };
+  const moto = await startMoto();
+  bench.cleanup.add(() => moto.stop());
+  const stack = await createCognitoStack(moto);
+  const relay: Relay = startRelay(moto.endpoint, forwardAll, {
+    delayMs: RELAY_DELAY_MS,
+  });
+  bench.cleanup.add(() => relay.stop());
+  const local: Place = { endpoint: moto.endpoint, stack };
+  const wan: Place = { endpoint: relay.endpoint, stack };
+  const tls: Place = { endpoint: ps.moto.endpoint, stack: ps.stack };
 
-  // The floor script: the stack's pools and user, the test CA for TLS.
-  const floorEnv = {
+  // What the floor and ours both get: the place, the user and its password,
+  // and the test CA (the floor with --cert, ours with NODE_EXTRA_CA_CERTS),
+  // whether the place uses TLS or not, so that both do the same work.
+  const userEnv = (place: Place, home?: TempHome) => ({
     ...bench.denoEnv,
-    ...stack.env,
+    ...home?.env,
     AWS_REGION: REGION,
-    COGNITO_USERNAME: stack.username,
-    COGNITO_PASSWORD: stack.password,
-  };
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_ENDPOINT_URL: place.endpoint,
+    NODE_EXTRA_CA_CERTS: ps.tls.caFile,
+    ...place.stack.env,
+    COGNITO_USERNAME: place.stack.username,
+    COGNITO_PASSWORD: place.stack.password,
+  });
   const target: FloorTarget = {
-    endpoint: relays.local.endpoint,
+    endpoint: moto.endpoint,
     region: REGION,
     userPoolId: stack.userPoolId,
     clientId: stack.clientId,
@@ -119,7 +132,7 @@ export async function measureLatency(
     COGNITO_REFRESH_TOKEN: signedIn.refreshToken!,
     COGNITO_IDENTITY_ID: await getId(target, signedIn.idToken),
   };
-  const floor = (mode: "first" | "refresh", endpoint: Endpoint) => async () =>
+  const floor = (mode: "first" | "refresh", place: Place) => async () =>
     expectSuccess(
       `floor.ts ${mode}`,
       await runTimed(DENO, [
@@ -134,48 +147,52 @@ export async function measureLatency(
         FLOOR_TS,
         mode,
       ], {
-        env: {
-          ...floorEnv,
-          ...(mode === "refresh" ? refreshEnv : {}),
-          ...endpoint,
-        },
+        env: { ...userEnv(place), ...(mode === "refresh" ? refreshEnv : {}) },
         cwd: bench.tmp,
       }),
     ).ms;
 
   // Our first login, in a fresh HOME each time (no cached identity id).
-  const login = (endpoint: Endpoint) => async () => {
+  const loginCommand = (place: Place) => [
+    "run",
+    "-A",
+    "--quiet",
+    AUTH_TS,
+    "login",
+    "-u",
+    place.stack.username,
+    "--profile",
+    PROFILE,
+    "--no-lambda-proxy",
+  ];
+  const signIn = async (place: Place, home: TempHome) =>
+    expectSuccess(
+      "login",
+      await runTimed(DENO, loginCommand(place), {
+        env: userEnv(place, home),
+        cwd: ROOT,
+      }),
+    );
+  const login = (place: Place) => async () => {
     const home = await makeTempHome();
     try {
-      return (await runner.login(home, false, false, { ...endpoint })).ms;
+      return (await signIn(place, home)).ms;
     } finally {
       await home.cleanup();
     }
   };
 
   // The same on a terminal: the password typed at the prompt.
-  const terminal = (endpoint: Endpoint) => async () => {
+  const terminal = (place: Place) => async () => {
     const home = await makeTempHome();
     try {
-      const { COGNITO_PASSWORD: _, ...env } = ps.loginEnv(home);
+      const { COGNITO_PASSWORD: _, ...env } = userEnv(place, home);
       return await timeFromEnter({
-        command: [
-          DENO,
-          "run",
-          "-A",
-          "--quiet",
-          AUTH_TS,
-          "login",
-          "-u",
-          stack.username,
-          "--profile",
-          PROFILE,
-          "--no-lambda-proxy",
-        ],
-        env: { ...bench.denoEnv, ...env, ...endpoint },
+        command: [DENO, ...loginCommand(place)],
+        env,
         cwd: ROOT,
         prompt: /Password/,
-        answer: stack.password,
+        answer: place.stack.password,
         done: /Wrote .* to profile/,
       });
     } finally {
@@ -185,14 +202,18 @@ export async function measureLatency(
 
   // A refresh: credential-process with a refresh window longer than any
   // credentials (moto's last 90 s), so every run signs in again with the
-  // saved refresh token; one saved session per endpoint.
-  const refreshHome = async (): Promise<TempHome> => {
-    const home = await runner.newHome();
-    await runner.login(home, false, false);
+  // saved refresh token; one saved session per place.
+  const refreshHome = async (place: Place): Promise<TempHome> => {
+    const home = await makeTempHome();
+    bench.cleanup.add(() => home.cleanup());
+    await signIn(place, home);
     return home;
   };
-  const refreshHomes = { local: await refreshHome(), wan: await refreshHome() };
-  const refresh = (home: TempHome, endpoint: Endpoint) => async () => {
+  const refreshHomes = {
+    local: await refreshHome(local),
+    wan: await refreshHome(wan),
+  };
+  const refresh = (place: Place, home: TempHome) => async () => {
     const r: TimedRun = expectSuccess(
       "credential-process (refresh)",
       await runTimed(DENO, [
@@ -204,15 +225,7 @@ export async function measureLatency(
         "--profile",
         PROFILE,
       ], {
-        env: {
-          ...bench.denoEnv,
-          ...home.env,
-          ...ps.moto.env,
-          ...stack.env,
-          NODE_EXTRA_CA_CERTS: ps.tls.caFile,
-          COGNITO_AUTH_REFRESH_WINDOW: "43200",
-          ...endpoint,
-        },
+        env: { ...userEnv(place, home), COGNITO_AUTH_REFRESH_WINDOW: "43200" },
         cwd: ROOT,
       }),
     );
@@ -226,7 +239,7 @@ export async function measureLatency(
   // CLI): what loading the SDK costs (a diagnostic).
   const sdkBare = `${bench.tmp}/sdk_bare.ts`;
   await Deno.writeTextFile(sdkBare, SDK_BARE_SCRIPT);
-  const sdk = (endpoint: Endpoint) => async () =>
+  const sdk = (place: Place) => async () =>
     expectSuccess(
       "the SDK alone",
       await runTimed(DENO, [
@@ -236,42 +249,33 @@ export async function measureLatency(
         "-A",
         "--quiet",
         sdkBare,
-      ], {
-        env: {
-          ...floorEnv,
-          AWS_EC2_METADATA_DISABLED: "true",
-          NODE_EXTRA_CA_CERTS: ps.tls.caFile,
-          ...endpoint,
-        },
-        cwd: ROOT,
-      }),
+      ], { env: userEnv(place), cwd: ROOT }),
     ).ms;
 
-  // Every case through a relay has its requests counted, round by round.
+  // Every case through the relay has its requests counted, round by round.
   const seen: Record<string, Record<string, number>[]> = {};
   const counted =
-    (scenario: string, relay: Relay, run: () => Promise<number>) =>
-    async () => {
+    (scenario: string, run: () => Promise<number>) => async () => {
       const before = [relay.exchanges.length];
       const ms = await run();
       (seen[scenario] ??= []).push(countsSince([relay], before));
       return ms;
     };
-  const { local: l, wan: w } = relays;
   const cases: Record<string, () => Promise<number>> = {
-    floorFirst: counted("floorFirst", l, floor("first", local)),
-    login: counted("login", l, login(local)),
-    terminal: counted("terminal", l, terminal(local)),
-    sdkBare: counted("sdkBare", l, sdk(local)),
-    floorRefresh: counted("floorRefresh", l, floor("refresh", local)),
-    refresh: counted("refresh", l, refresh(refreshHomes.local, local)),
+    floorFirst: floor("first", local),
+    login: login(local),
+    terminal: terminal(local),
+    sdkBare: sdk(local),
+    floorRefresh: floor("refresh", local),
+    refresh: refresh(local, refreshHomes.local),
     floorFirstTls: floor("first", tls),
     loginTls: login(tls),
-    floorFirstRelay: counted("floorFirst", w, floor("first", wan)),
-    loginRelay: counted("login", w, login(wan)),
-    terminalRelay: counted("terminal", w, terminal(wan)),
-    floorRefreshRelay: counted("floorRefresh", w, floor("refresh", wan)),
-    refreshRelay: counted("refresh", w, refresh(refreshHomes.wan, wan)),
+    floorFirstRelay: counted("floorFirst", floor("first", wan)),
+    sdkBareRelay: counted("sdkBare", sdk(wan)),
+    loginRelay: counted("login", login(wan)),
+    terminalRelay: counted("terminal", terminal(wan)),
+    floorRefreshRelay: counted("floorRefresh", floor("refresh", wan)),
+    refreshRelay: counted("refresh", refresh(wan, refreshHomes.wan)),
   };
   const hasScript = await scriptAvailable();
   if (!hasScript) {
@@ -337,6 +341,12 @@ export async function measureLatency(
         key: "floorFirstRelay",
         id: "latency.floorFirstRelay",
         label: `floor, first, ${relayWord}`,
+      },
+      {
+        key: "sdkBareRelay",
+        id: "latency.sdkBareRelay",
+        label:
+          `diagnostic: the same through the SDK, bare script, ${relayWord}`,
       },
       {
         key: "loginRelay",

@@ -164,13 +164,13 @@ async function main(
   });
   const bundles = options.onlyLatency ? undefined : await bundleEntries(bench);
   const ps: ProxyStack = await stackStarted;
-  const runner = loginRunner(bench, ps, hasForce);
 
   if (bundles) {
     section("1. Cold start");
     await measureColdStart(bench, bundles);
 
     section("3. Sign-in");
+    const runner = loginRunner(bench, ps, hasForce);
     const logins = await measureLogins(bench, ps, runner, hasForce);
 
     section("2. credential-process");
@@ -191,7 +191,7 @@ async function main(
   }
 
   section("6. Sign-in against the protocol floor");
-  await measureLatency(bench, ps, runner);
+  await measureLatency(bench, ps);
   section("done");
 }
 
