@@ -45,6 +45,15 @@ export function killChildren(): void {
 }
 
 /**
+ * Tracks a child spawned outside {@linkcode runTimed} so that an interrupt
+ * kills it too; call the function returned once it has exited.
+ */
+export function track(child: Deno.ChildProcess): () => void {
+  live.add(child);
+  return () => live.delete(child);
+}
+
+/**
  * Runs a command to completion with exactly the given environment (plus
  * PATH) and measures its wall time. With `rss`, it runs under
  * `/usr/bin/time -v -o <file>`, which adds a fork and exec (well under a

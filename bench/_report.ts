@@ -160,3 +160,131 @@ export function requestsTable(counts: RequestCount[]): string {
   }
   return lines.join("\n");
 }
+
+/** What {@linkcode printResults} prints besides the figures. */
+export interface PrintedResults {
+  commit: string;
+  dirty: boolean;
+  date: string;
+  machine: Record<string, unknown>;
+  runs: { slow: number; lambdaCold: number; fast: number };
+  durationSeconds?: number;
+  figures: Figure[];
+  requests: RequestCount[];
+  imports: Record<string, unknown>;
+  targets?: { issue17: TargetRow[]; noRegression: TargetRow[] };
+  notes: string[];
+}
+
+/** Prints the whole report on stdout: a header line, then the tables. */
+export function printResults(results: PrintedResults, file: string): void {
+  const m = results.machine;
+  console.log(
+    `commit ${results.commit.slice(0, 12)}${
+      results.dirty ? " (dirty)" : ""
+    } · ${results.date} · ${m.nproc} CPUs · deno ${m.deno}${
+      m.awsCliV2 ? ` · ${m.awsCliV2}` : ""
+    } · medians of ${results.runs.slow} runs (login), ${results.runs.lambdaCold} (Lambda cold), ${results.runs.fast} (the rest), each after 1 warm-up · ${results.durationSeconds} s\n`,
+  );
+  const order = (f: Figure) => f.section;
+  console.log(
+    figuresTable(
+      results.figures.toSorted((a, b) => order(a).localeCompare(order(b))),
+    ),
+  );
+  console.log(`\n**Requests per login, counted at the servers**\n`);
+  console.log(requestsTable(results.requests));
+  const imports = results.imports as Record<
+    string,
+    { sdkPackages?: string[]; npmPackages?: string[]; localModules?: [] }
+  >;
+  const loaded = Object.entries(imports).filter(([, v]) => v?.npmPackages);
+  if (loaded.length) {
+    console.log(
+      `\n**What paths that call no AWS load (strace)** (target: no SDK package)\n`,
+    );
+    for (const [path, v] of loaded) {
+      const sdk = v.sdkPackages!;
+      console.log(
+        `- ${path}: ${v.localModules!.length} local files read; npm: ${
+          v.npmPackages!.join(", ") || "none"
+        }; SDK: ${
+          sdk.length ? `**${sdk.join(", ")}** (missed)` : "none (met)"
+        }`,
+      );
+    }
+  }
+  if (results.targets) {
+    console.log(`\n**Issue 17's targets**\n`);
+    console.log(targetsTable(results.targets.issue17));
+    console.log(`\n**Already met: no regression**\n`);
+    console.log(targetsTable(results.targets.noRegression));
+  }
+  for (const note of results.notes) console.log(`\nNote: ${note}`);
+  console.log(`\nWrote ${file}`);
+}
+
+/** One line of a targets summary. */
+export interface TargetRow {
+  /** The figure's id, or `requests` for the request counts. */
+  id: string;
+  /** What is checked. */
+  label: string;
+  /** The median (with its unit), or a count such as `8 of 8 scenarios`. */
+  result: string;
+  /** The target as it reads. */
+  target: string;
+  /** Whether it is met; undefined when it could not be measured. */
+  met?: boolean;
+}
+
+/**
+ * The rows of a targets summary: the figures with these ids (in this
+ * order; missing ones are left out) and, with `requests`, one row saying
+ * whether every counted scenario made exactly the protocol's requests.
+ */
+export function targetRows(
+  figures: Figure[],
+  ids: string[],
+  requests?: RequestCount[],
+): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const id of ids) {
+    const f = figures.find((f) => f.id === id);
+    if (!f?.target) continue;
+    rows.push({
+      id,
+      label: f.label,
+      result: f.value ? withUnit(f.value.median, f.unit) : "n/a",
+      target: f.target.text,
+      met: f.value ? f.met : undefined,
+    });
+  }
+  if (requests) {
+    const exact = requests.filter((c) =>
+      c.total === c.minimum && !Object.keys(c.extra).length &&
+      !Object.keys(c.missing).length && c.stable
+    );
+    rows.push({
+      id: "requests",
+      label: "requests: exactly the protocol's, every scenario",
+      result: `${exact.length} of ${requests.length} scenarios`,
+      target: "all",
+      met: requests.length > 0 && exact.length === requests.length,
+    });
+  }
+  return rows;
+}
+
+/** A targets summary as a Markdown table. */
+export function targetsTable(rows: TargetRow[]): string {
+  return [
+    "| target | result | goal | |",
+    "| --- | ---: | --- | --- |",
+    ...rows.map((r) =>
+      `| ${r.label} | ${r.result} | ${r.target} | ${
+        r.met === undefined ? "n/a" : r.met ? "met" : "**missed**"
+      } |`
+    ),
+  ].join("\n");
+}

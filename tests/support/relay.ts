@@ -64,6 +64,11 @@ export interface RelayOptions {
    * TLS with the test CA). Without them the system's CAs are trusted.
    */
   caCerts?: string[];
+  /**
+   * Milliseconds to hold each request before handling it, as a network
+   * round trip would (the benchmark's real-world latency); default none.
+   */
+  delayMs?: number;
 }
 
 /** A running relay. */
@@ -140,6 +145,9 @@ export function startRelay(
     async (request) => {
       const url = new URL(request.url);
       const requestBody = await request.text();
+      if (options.delayMs) {
+        await new Promise((done) => setTimeout(done, options.delayMs));
+      }
       const exchange: RelayExchange = {
         ...classify(url, request.headers, requestBody),
         target: request.headers.get("x-amz-target") ?? url.pathname,
