@@ -71,6 +71,9 @@ export async function measureLambda(
   );
   idp.destroy();
   const idToken = auth.AuthenticationResult!.IdToken!;
+  // The function requires the access token (ACCESS_TOKEN_CHECK=require, as
+  // lambda deploy writes it), and asks Cognito (moto) about it: GetUser.
+  const accessToken = auth.AuthenticationResult!.AccessToken!;
   const [head, body, signature] = idToken.split(".");
   const at = Math.floor(signature.length / 2);
   const flipped = signature[at] === "A" ? "B" : "A";
@@ -78,9 +81,14 @@ export async function measureLambda(
     signature.slice(at + 1)
   }`;
   const payloads = {
-    valid: JSON.stringify({ id_token: idToken, duration_seconds: 3600 }),
+    valid: JSON.stringify({
+      id_token: idToken,
+      access_token: accessToken,
+      duration_seconds: 3600,
+    }),
     badSignature: JSON.stringify({
       id_token: badToken,
+      access_token: accessToken,
       duration_seconds: 3600,
     }),
     notJson: "this is not JSON",
@@ -176,7 +184,7 @@ export async function measureLambda(
     };
   const warm = await interleave({
     notJson: timedInvoke(payloads.notJson, 400),
-    badSignature: timedInvoke(payloads.badSignature, 401, /bad signature/),
+    badSignature: timedInvoke(payloads.badSignature, 401, /not accepted/),
     valid: timedInvoke(payloads.valid, 200),
     sts: () => assumeRole(sts),
   }, { runs: bench.fastRuns });
