@@ -15,7 +15,9 @@ import {
   type TemporaryCredentials,
 } from "../lib/credentials.ts";
 import {
+  CliError,
   ConfigError,
+  ExitCode,
   InputRequiredError,
   SessionExpiredError,
 } from "../lib/errors.ts";
@@ -251,6 +253,16 @@ export async function loginCommand(
   env: Record<string, string | undefined> = Deno.env.toObject(),
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
+  if (
+    flags.browser === undefined &&
+    (flags.identityProvider !== undefined || flags.timeout !== undefined)
+  ) {
+    throw new CliError(
+      "--identity-provider and --timeout are for browser sign-in: add " +
+        "--browser (or --no-browser).",
+      ExitCode.usage,
+    );
+  }
   const flow = flags.flow ?? "enhanced";
   const resolved = await loadSettings({
     userPoolId: flags.userPoolId,
