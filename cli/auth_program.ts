@@ -67,6 +67,18 @@ function collectAttribute(
   return { ...previous, [name]: value };
 }
 
+/** `--timeout`: seconds (`90`, `90s`) or minutes (`10m`), 1 s to 1 h. */
+function parseTimeout(value: string): number {
+  const match = /^(\d+)([sm]?)$/.exec(value.trim());
+  const seconds = match ? Number(match[1]) * (match[2] === "m" ? 60 : 1) : NaN;
+  if (!(seconds >= 1 && seconds <= 3600)) {
+    throw new InvalidArgumentError(
+      "give seconds (90) or minutes (10m), from 1 s to 60 m.",
+    );
+  }
+  return seconds;
+}
+
 function parseConsoleDuration(value: string): number {
   try {
     return parseSessionDuration(value);
@@ -180,6 +192,33 @@ export function buildAuthProgram(): Command {
     )
     .addOption(
       new Option(
+        "--browser",
+        "sign in through the pool's Managed Login pages in a browser " +
+          "(federated providers, passkeys, the pool's MFA pages); needs " +
+          "--managed-login-domain",
+      ).conflicts(["authFlow", "passwordStdin", "newPasswordStdin"]),
+    )
+    .addOption(
+      new Option(
+        "--no-browser",
+        "browser sign-in on a machine with no browser: print the address " +
+          "to open elsewhere, then read the address the browser was sent " +
+          "to (pasted at a prompt, else one line of stdin)",
+      ).conflicts(["authFlow", "passwordStdin", "newPasswordStdin"]),
+    )
+    .option(
+      "--identity-provider <name>",
+      "browser sign-in: go straight to this identity provider (Google, a " +
+        "SAML or OIDC provider's name), skipping Cognito's chooser",
+    )
+    .option(
+      "--timeout <seconds>",
+      "browser sign-in: how long to wait for it to finish (seconds, or " +
+        "minutes with m: 90, 10m; default 5m)",
+      parseTimeout,
+    )
+    .addOption(
+      new Option(
         "--flow <flow>",
         "enhanced (Identity Pool, then the proxy) or classic " +
           "(GetOpenIdToken, then sts:AssumeRoleWithWebIdentity on --role-arn)",
@@ -212,10 +251,19 @@ user attributes it may require with it: --attribute NAME=VALUE, a prompt.
 An app client secret comes from COGNITO_CLIENT_SECRET or client_secret
 in the config file.
 
+--browser signs in on the pool's Managed Login pages (authorization code
+with PKCE), redirected to http://localhost:<callback port>/callback on
+127.0.0.1; the app client must allow that callback URL
+(aws-cognito-admin managed-login enable). The address is always printed
+too; $BROWSER, if set, opens it. Later runs, credential-process and exec
+refresh with the saved refresh token and open no browser until it expires.
+
 Examples:
   aws-cognito-auth login -u alice
   aws-cognito-auth login -u alice --profile dev --duration 8
   aws-cognito-auth login -u alice --auth-flow srp --mfa-code 123456
+  aws-cognito-auth login --browser --managed-login-domain https://my-app.auth.us-east-1.amazoncognito.com
+  aws-cognito-auth login --no-browser --identity-provider Google   # over SSH
   printf '%s\\n' "$PASSWORD" | aws-cognito-auth login -u ci-bot --password-stdin
   eval "$(aws-cognito-auth login -u ci-bot --format env)"`,
     )

@@ -14,11 +14,23 @@ import {
   describeExpiry,
   type TemporaryCredentials,
 } from "../lib/credentials.ts";
-import { ConfigError, InputRequiredError } from "../lib/errors.ts";
-import { login, reusableSession } from "../lib/login.ts";
+import {
+  CliError,
+  ConfigError,
+  ExitCode,
+  InputRequiredError,
+  SessionExpiredError,
+} from "../lib/errors.ts";
+import {
+  login,
+  type LoginOptions,
+  type LoginResult,
+  reusableSession,
+} from "../lib/login.ts";
 import { proxyTimeoutFromEnv } from "../lib/proxy.ts";
 import {
   type CredentialFlow,
+  readSession,
   refreshWindowSeconds,
 } from "../lib/session_cache.ts";
 import {
@@ -71,6 +83,16 @@ export interface LoginFlags extends Settings {
    * require with a new password, by name.
    */
   attribute?: Record<string, string>;
+  /**
+   * `--browser` (true) or `--no-browser` (false): sign in through Managed
+   * Login; false prints the address and reads the redirected one instead
+   * of opening a browser. Unset: the password flows.
+   */
+  browser?: boolean;
+  /** `--identity-provider`: browser sign-in straight to this provider. */
+  identityProvider?: string;
+  /** `--timeout` in seconds: how long browser sign-in waits. */
+  timeout?: number;
 }
 
 /**
@@ -135,7 +157,40 @@ function inputSources(
     inputs.mfaCode = () => Promise.resolve(code);
   } else if (prompter) inputs.mfaCode = askMfaCode(prompter);
   inputs.userAttributes = askUserAttributes(flags.attribute ?? {}, prompter);
+
+  if (method.name === "browser") {
+    inputs.browser = {
+      noBrowser: flags.browser === false,
+      identityProvider: flags.identityProvider,
+      timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
+      readRedirect: prompter
+        ? () => prompter.text("Address the browser was sent to")
+        : readStdinLine,
+    };
+  }
   return inputs;
+}
+
+/**
+ * Reads one line of standard input (up to LF, without a CR before it), or
+ * undefined at the end of input with nothing read. Reads no further than
+ * that line's chunk.
+ */
+async function readStdinLine(): Promise<string | undefined> {
+  const reader = Deno.stdin.readable.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return text || undefined;
+      text += decoder.decode(value, { stream: true });
+      const end = text.indexOf("\n");
+      if (end >= 0) return text.slice(0, end).replace(/\r$/, "");
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 /** Prints credentials in the `--format` asked for, on stdout. */
@@ -151,12 +206,70 @@ function printCredentials(
   );
 }
 
+/**
+ * A repeated login with a method that has its own refresh (browser
+ * sign-in): continues the profile's saved sign-in of the same method,
+ * pools, client, flow and domain with its refresh token, opening no
+ * browser. Undefined when there is none to continue, or its refresh token
+ * no longer works (then the caller signs in anew).
+ */
+async function loginWithSavedRefresh(
+  method: SignInMethod,
+  record: SignInRecord,
+  options: Omit<LoginOptions, "record">,
+): Promise<LoginResult | undefined> {
+  if (!method.refresh) return undefined;
+  const env = options.env ?? {};
+  const saved = await readSession(env, options.profile ?? "default");
+  if (
+    !saved?.refreshToken || saved.authFlow !== method.name ||
+    saved.userPoolId !== record.userPoolId ||
+    saved.clientId !== record.clientId ||
+    saved.identityPoolId !== record.identityPoolId ||
+    saved.flow !== record.flow ||
+    saved.managedLoginDomain !== record.managedLoginDomain
+  ) return undefined;
+  out.info(
+    `Refreshing the saved sign-in of ${saved.username} for profile ` +
+      `${saved.profile} (no browser needed; --force signs in anew)...`,
+  );
+  try {
+    return await login({
+      ...options,
+      record: { ...record, username: saved.username },
+      method: method.refresh,
+      saved: {
+        refreshToken: saved.refreshToken,
+        cognitoUsername: saved.cognitoUsername,
+      },
+      identityId: saved.identityId,
+    });
+  } catch (error) {
+    if (!(error instanceof SessionExpiredError)) throw error;
+    out.warn(
+      `The saved sign-in of ${saved.username} can no longer be refreshed ` +
+        `(its refresh token expired or was revoked); signing in ${method.how}.`,
+    );
+    return undefined;
+  }
+}
+
 /** Runs `login` with the given flags. */
 export async function loginCommand(
   flags: LoginFlags,
   env: Record<string, string | undefined> = Deno.env.toObject(),
   prompter: Prompter | undefined = terminalPrompter(),
 ): Promise<void> {
+  if (
+    flags.browser === undefined &&
+    (flags.identityProvider !== undefined || flags.timeout !== undefined)
+  ) {
+    throw new CliError(
+      "--identity-provider and --timeout are for browser sign-in: add " +
+        "--browser (or --no-browser).",
+      ExitCode.usage,
+    );
+  }
   const flow = flags.flow ?? "enhanced";
   const resolved = await loadSettings({
     userPoolId: flags.userPoolId,
@@ -165,6 +278,8 @@ export async function loginCommand(
     region: flags.region,
     lambdaFunctionName: flags.lambdaFunctionName,
     classicRoleArn: flags.roleArn,
+    managedLoginDomain: flags.managedLoginDomain,
+    callbackPort: flags.callbackPort,
   }, env);
   if (flow === "classic" && resolved.values.classicRoleArn === undefined) {
     throw new ConfigError(
@@ -191,9 +306,22 @@ export async function loginCommand(
   const writeFiles = flags.format === undefined ||
     flags.format === "github-profile";
   const now = () => new Date();
-  const method = signInMethod(flags.authFlow ?? "password");
+  const method = signInMethod(
+    flags.browser === undefined ? flags.authFlow ?? "password" : "browser",
+  );
+  if (method.name === "browser" && !settings.managedLoginDomain) {
+    throw new ConfigError(
+      "Browser sign-in needs the User Pool's Managed Login domain: give it " +
+        "with --managed-login-domain, COGNITO_MANAGED_LOGIN_DOMAIN or " +
+        `managed_login_domain in ${resolved.configPath} (\`aws-cognito-admin ` +
+        "managed-login enable` sets one up and prints it).",
+    );
+  }
   const record: SignInRecord = {
-    username: flags.username ?? env.COGNITO_USERNAME,
+    // Whoever signs in in the browser: known from the ID token.
+    username: method.needs.includes("username")
+      ? flags.username ?? env.COGNITO_USERNAME
+      : undefined,
     userPoolId: settings.userPoolId,
     clientId: settings.clientId,
     identityPoolId: settings.identityPoolId,
@@ -205,6 +333,9 @@ export async function loginCommand(
     durationHours: flags.duration,
     proxy: flags.lambdaProxy !== false && settings.lambdaFunctionName
       ? { functionName: settings.lambdaFunctionName }
+      : undefined,
+    managedLoginDomain: method.name === "browser"
+      ? settings.managedLoginDomain
       : undefined,
   };
 
@@ -253,9 +384,7 @@ export async function loginCommand(
     }
   }
   const inputs = inputSources(method, flags, env, prompter);
-
-  const result = await login({
-    record,
+  const options = {
     clientSecret: settings.clientSecret,
     inputs,
     settings: () => Promise.resolve(resolved.values),
@@ -265,7 +394,11 @@ export async function loginCommand(
     env,
     now,
     reporter: { step: out.info, warn: out.warn },
-  });
+  };
+
+  const result = (!flags.force &&
+    await loginWithSavedRefresh(method, record, options)) ||
+    await login({ ...options, record });
   const kind = {
     "proxy": "proxy credentials",
     "identity-pool": "Identity Pool credentials",

@@ -389,6 +389,7 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
         durationHours: record.durationHours,
         // Renewals use the proxy only when this sign-in got through it.
         proxy: obtained.source === "proxy" ? record.proxy : undefined,
+        managedLoginDomain: record.managedLoginDomain,
         identityId: obtained.identityId,
         refreshToken: obtained.refreshToken,
         credentials: obtained.credentials,

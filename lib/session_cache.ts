@@ -186,6 +186,10 @@ function parseSession(data: unknown, profile: string): Session | undefined {
   if (functionName !== undefined) session.proxy = { functionName };
   const refreshToken = text(d, "refreshToken");
   if (refreshToken !== undefined) session.refreshToken = refreshToken;
+  const managedLoginDomain = text(d, "managedLoginDomain");
+  if (managedLoginDomain !== undefined) {
+    session.managedLoginDomain = managedLoginDomain;
+  }
   return session;
 }
 
@@ -426,7 +430,7 @@ export async function sessionCredentials(
       : `sign in ${method.how}`;
     throw new SessionExpiredError(
       `${why}, and there is no terminal to ${ask}. Run ` +
-        `\`${loginCommand(profile)}\` to sign in again.`,
+        `\`${loginCommand(profile, method.loginOption)}\` to sign in again.`,
       { cause: refreshFailure },
     );
   }
@@ -444,8 +448,10 @@ export async function sessionCredentials(
   return { session: next, how: method.name };
 }
 
-function loginCommand(profile: string): string {
-  return `aws-cognito-auth login --profile ${profile}`;
+function loginCommand(profile: string, option?: string): string {
+  return `aws-cognito-auth login${
+    option ? ` ${option}` : ""
+  } --profile ${profile}`;
 }
 
 function noSavedSignIn(profile: string): SessionExpiredError {
@@ -490,13 +496,14 @@ async function refreshWithToken(
     `Refreshing the sign-in of ${session.username} for profile ` +
       `${options.profile} (no password needed)...`,
   );
-  const [{ signInMethod }, { renewSession }] = await Promise.all([
+  const [{ refreshMethodFor }, { renewSession }] = await Promise.all([
     import("./sign_in.ts"),
     import("./login.ts"),
   ]);
   try {
     const next = await renewSession(session, {
-      method: signInMethod("refresh"),
+      // A browser sign-in refreshes at its Managed Login domain.
+      method: refreshMethodFor(session.authFlow),
       clientSecret,
       saved: { refreshToken, cognitoUsername },
       settings: options.settings,

@@ -16,6 +16,7 @@
 import type { Settings } from "./config.ts";
 import type { MfaKind, UserPoolTokens } from "./user_pool.ts";
 import { ConfigError } from "./errors.ts";
+import { browserMethod } from "./sign_in/browser.ts";
 import { passwordMethod } from "./sign_in/password.ts";
 import { refreshMethod } from "./sign_in/refresh.ts";
 import { srpMethod } from "./sign_in/srp.ts";
@@ -64,6 +65,11 @@ export interface SignInRecord {
   durationHours: number;
   /** The credential proxy to upgrade through (enhanced flow), if any. */
   proxy?: { functionName: string };
+  /**
+   * The Managed Login domain (an origin) a browser sign-in went through; its
+   * refresh goes to the same domain's token endpoint.
+   */
+  managedLoginDomain?: string;
 }
 
 /** Receives progress lines; the CLI prints them to stderr. */
@@ -97,6 +103,30 @@ export interface SignInInputs {
    * those given ahead (`login --attribute`), the rest asked on a terminal.
    */
   userAttributes?: (names: string[]) => Promise<Record<string, string>>;
+  /** How a browser sign-in runs (`login --browser`); defaults when absent. */
+  browser?: BrowserInputs;
+}
+
+/** How a browser sign-in runs: what `login --browser` takes from its flags. */
+export interface BrowserInputs {
+  /**
+   * `--no-browser`: open no browser and listen on no port; show the address
+   * and read the address the browser was sent to from
+   * {@linkcode BrowserInputs.readRedirect}.
+   */
+  noBrowser?: boolean;
+  /** `--identity-provider`: skip Cognito's chooser and go to this provider. */
+  identityProvider?: string;
+  /** `--timeout`: how long to wait for the sign-in (default 5 minutes). */
+  timeoutMs?: number;
+  /** Opens an address in a browser (default `lib/open_url.ts`). */
+  openUrl?: (url: string) => Promise<void>;
+  /**
+   * Reads the address the browser was sent to, pasted by a person (a prompt
+   * on a terminal, else one line of stdin); `undefined` or `null` at the end
+   * of input.
+   */
+  readRedirect?: () => Promise<string | null | undefined>;
 }
 
 /** Everything a sign-in method gets. */
@@ -134,6 +164,14 @@ export interface SignInMethod {
   how: string;
   /** Signs in and returns the User Pool's tokens. */
   signIn(context: SignInContext): Promise<UserPoolTokens>;
+  /**
+   * How a saved sign-in of this method is continued with its refresh token,
+   * asking nobody (default: the `refresh` method, REFRESH_TOKEN_AUTH); see
+   * {@linkcode refreshMethodFor}.
+   */
+  refresh?: SignInMethod;
+  /** The `login` option that picks this method, for hints (`--browser`). */
+  loginOption?: string;
 }
 
 /** Every sign-in method, by name: the one place a method is registered. */
@@ -141,6 +179,7 @@ export const SIGN_IN_METHODS: Readonly<Record<string, SignInMethod>> = {
   [passwordMethod.name]: passwordMethod,
   [srpMethod.name]: srpMethod,
   [refreshMethod.name]: refreshMethod,
+  [browserMethod.name]: browserMethod,
 };
 
 /**
@@ -167,4 +206,27 @@ export function signInMethod(name: string): SignInMethod {
     );
   }
   return method;
+}
+
+/**
+ * The method that continues a saved sign-in made with the method `name`
+ * with its refresh token, asking nobody: the method's own
+ * {@linkcode SignInMethod.refresh} (a browser sign-in refreshes at the
+ * Managed Login domain's token endpoint), else the `refresh` method
+ * (REFRESH_TOKEN_AUTH). An unknown name gets the `refresh` method.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refreshMethodFor } from "./sign_in.ts";
+ * assert.equal(refreshMethodFor("password").name, "refresh");
+ * assert.equal(refreshMethodFor("browser").name, "browser-refresh");
+ * assert.equal(refreshMethodFor("carrier-pigeon").name, "refresh");
+ * ```
+ */
+export function refreshMethodFor(name: string): SignInMethod {
+  const method = Object.hasOwn(SIGN_IN_METHODS, name)
+    ? SIGN_IN_METHODS[name]
+    : undefined;
+  return method?.refresh ?? refreshMethod;
 }

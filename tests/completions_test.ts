@@ -125,7 +125,7 @@ Deno.test("bash: commands, options, option values, arguments and `help` complete
     [["login", "--format", ""], ["env", "json", "github", "github-profile"]],
     [["--debug", "st"], ["status"]],
     [["login", "--pro"], ["--profile"]],
-    [["login", "-u", "alice", "--no-"], ["--no-lambda-proxy"]],
+    [["login", "-u", "alice", "--no-"], ["--no-browser", "--no-lambda-proxy"]],
     // The word after an option that takes a value is that value: no
     // commands or options are offered there.
     [["login", "--profile", ""], []],

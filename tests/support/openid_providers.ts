@@ -137,11 +137,33 @@ async function listening(port: number): Promise<boolean> {
 }
 
 /**
+ * `oidc-provider-mock` 0.3.4 signs ID tokens with no `kid` in the header,
+ * where Cognito's always carry one and `aws-jwt-verify` (the proxy's
+ * verifier) requires one. This runs it with its signing key's `kid` put in
+ * the header (authlib does so when the JWT config names it); nothing else
+ * changes.
+ */
+const MOCK_WITH_KID = `
+import sys
+from oidc_provider_mock import _app
+from oidc_provider_mock.__main__ import run
+original = _app.OpenIDCode.get_jwt_config
+def with_kid(self, grant, client=None):
+    config = original(self, grant, client)
+    config["kid"] = config["key"]["kid"]
+    return config
+_app.OpenIDCode.get_jwt_config = with_kid
+sys.argv[0] = "oidc-provider-mock"
+run()
+`;
+
+/**
  * Starts `oidc-provider-mock` on 127.0.0.1 with predefined users whose claims
- * (each with `sub`) go into their ID tokens.
+ * (each with `sub`) go into their ID tokens (claims named like the token's
+ * own, `aud` or `exp`, replace them). `kid`: see {@linkcode MOCK_WITH_KID}.
  */
 export async function startOidcProviderMock(
-  options: { users?: Record<string, unknown>[] } = {},
+  options: { users?: Record<string, unknown>[]; kid?: boolean } = {},
 ): Promise<Provider> {
   const bin = await ensureOidcProviderMock();
   const port = freePort();
@@ -149,7 +171,13 @@ export async function startOidcProviderMock(
   for (const user of options.users ?? []) {
     args.push("--user-claims", JSON.stringify(user));
   }
-  const server = spawnServer(bin, args, { PYTHONWARNINGS: "ignore" });
+  const server = options.kid
+    ? spawnServer(
+      `${VENV_DIR}/bin/python`,
+      ["-c", MOCK_WITH_KID, ...args],
+      { PYTHONWARNINGS: "ignore" },
+    )
+    : spawnServer(bin, args, { PYTHONWARNINGS: "ignore" });
   if (!await listening(port)) {
     await server.stop();
     throw new Error(`oidc-provider-mock did not start:\n${server.output()}`);
