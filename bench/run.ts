@@ -48,6 +48,7 @@ import {
 } from "./_proc.ts";
 import { printResults, targetRows } from "./_report.ts";
 import { measureLatency } from "./_latency.ts";
+import { benchBrowserSignIn } from "./browser.ts";
 
 /** The command line: `--runs N`, `--only latency`. */
 interface Options {
@@ -188,6 +189,11 @@ async function main(
 
     section("5. Lambda proxy");
     await measureLambda(bench, ps);
+
+    section("7. Browser sign-in (redirect to profile written)");
+    const browser = await benchBrowserSignIn({ rounds: results.runs.slow });
+    results.figures.push(...browser.figures);
+    results.requests.push(...browser.requests);
   }
 
   section("6. Sign-in against the protocol floor");
