@@ -39,8 +39,8 @@ export async function ensureRie(): Promise<string> {
   return RIE_BIN;
 }
 
-/** A running emulator. */
-export interface RieServer {
+/** A running emulator; stopped when disposed (`await using`). */
+export interface RieServer extends AsyncDisposable {
   /** Base URL for the Lambda SDK (`AWS_ENDPOINT_URL_LAMBDA`). */
   endpoint: string;
   /** Full invoke URL. */
@@ -142,6 +142,7 @@ export async function startRie(
     },
     output: () => output,
     stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 

@@ -19,8 +19,11 @@
  * @module
  */
 
-/** A test CA and a server certificate, as PEM text and as files. */
-export interface TestTls {
+/**
+ * A test CA and a server certificate, as PEM text and as files; the files
+ * are removed when disposed (`await using`).
+ */
+export interface TestTls extends AsyncDisposable {
   /** Folder holding the files; removed by {@linkcode TestTls.remove}. */
   dir: string;
   /** The CA certificate (PEM). */
@@ -132,6 +135,7 @@ export async function makeTestTls(
   const caPem = pem("CERTIFICATE", caCert);
   const certPem = pem("CERTIFICATE", serverCert);
   const keyPem = pem("PRIVATE KEY", serverPkcs8);
+  const remove = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   const caFile = `${dir}/ca.pem`;
   const certFile = `${dir}/server.pem`;
   const keyFile = `${dir}/server-key.pem`;
@@ -146,7 +150,8 @@ export async function makeTestTls(
     certFile,
     keyPem,
     keyFile,
-    remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+    remove,
+    [Symbol.asyncDispose]: remove,
   };
 }
 
