@@ -43,12 +43,6 @@ const LAMBDA_TRUST = {
   }],
 };
 
-/** A temporary home that `await using` removes. */
-async function tempHome(): Promise<TempHome & AsyncDisposable> {
-  const home = await makeTempHome();
-  return { ...home, [Symbol.asyncDispose]: () => home.cleanup() };
-}
-
 /** What the original tool left: its user, key, roles and function. */
 interface OldDeploy {
   fn: string;
@@ -165,7 +159,7 @@ function assertNotShown(run: RunResult, ...secrets: string[]): void {
 }
 
 Deno.test("lambda deploy over the original tool's function keeps its secret off stdout and stderr (--dry-run too), moves its key to our names and leaves no IAM_USER_AWS_* behind", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const old = await originalToolDeploy(home, { DB_PASSWORD: "hunter2-pw" });
 
   const dry = await runAdmin(old.args("--dry-run"), old.env);
@@ -218,7 +212,7 @@ Deno.test("lambda deploy over the original tool's function keeps its secret off 
 });
 
 Deno.test("lambda deploy --create-user over the original tool's function with another user removes the old key from the function and warns that it still exists in IAM", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const old = await originalToolDeploy(home, {
     ACCESS_TOKEN_CHECK: "allow-missing",
   });

@@ -24,12 +24,6 @@ globalThis.addEventListener("unload", () => {
   lambda.destroy();
 });
 
-/** A temporary home that `await using` removes. */
-async function tempHome(): Promise<TempHome & AsyncDisposable> {
-  const home = await makeTempHome();
-  return { ...home, [Symbol.asyncDispose]: () => home.cleanup() };
-}
-
 /** Runs a command in `cwd`; throws when it fails. */
 async function run(cwd: string, command: string, ...args: string[]) {
   const out = await new Deno.Command(command, {
@@ -115,7 +109,7 @@ async function deployArgs(home: TempHome, zip: string, ...extra: string[]) {
 }
 
 Deno.test("lambda deploy --zip deploys a zip made with the real zip tool (bootstrap 755 at its root), and a second run plans nothing", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const zip = await zipWithInfoZip(home, "good", 0o755, "contents");
   const env = { ...home.env, ...moto.adminEnv };
   const { fn, args } = await deployArgs(home, zip, "--yes");
@@ -136,7 +130,7 @@ Deno.test("lambda deploy --zip deploys a zip made with the real zip tool (bootst
 });
 
 Deno.test("lambda deploy --zip refuses with exit 40, before any AWS change, a zip whose bootstrap is in a folder, one whose bootstrap not all may execute, and a file that is not a zip", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const env = { ...home.env, ...moto.adminEnv };
   const nested = await zipWithInfoZip(home, "build", 0o755, "folder");
   const private_ = await zipWithInfoZip(home, "private", 0o744, "contents");
@@ -172,7 +166,7 @@ Deno.test("lambda deploy --zip refuses with exit 40, before any AWS change, a zi
 });
 
 Deno.test("zip: listZip reads the names and modes the real zip tool writes, and unzip reads createZip's modes back", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const zip = await zipWithInfoZip(home, "modes", 0o750, "folder");
   assert.deepEqual(
     listZip(await Deno.readFile(zip)).map((e) => [e.name, e.mode]).sort(),
