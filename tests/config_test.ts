@@ -17,16 +17,13 @@ import {
   validateSettings,
 } from "../lib/config.ts";
 import { ConfigError, ExitCode } from "../lib/errors.ts";
+import { tempDir } from "./support/tools.ts";
 
 const isWindows = Deno.build.os === "windows";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempDir("config_test_");
+  await fn(dir.path);
 }
 
 const META = {

@@ -9,17 +9,9 @@ import { filePlatform } from "../lib/atomic_file.ts";
 import { CredentialsFileError } from "../lib/errors.ts";
 import { withFileLock } from "../lib/file_lock.ts";
 import { lockIsHeld, spawnLockHolder } from "./support/reliability.ts";
+import { tempDir } from "./support/tools.ts";
 
 const FILE_LOCK_URL = new URL("../lib/file_lock.ts", import.meta.url).href;
-
-/** A temporary folder removed by `await using`. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "file_lock_test_" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
-}
 
 /** A process that holds the lock of `path` until it is killed. */
 function holder(path: string): Promise<Deno.ChildProcess> {
@@ -33,7 +25,7 @@ await withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, 3_600_00
 }
 
 Deno.test("6 processes × 25 read-increment-writes of one counter under the lock: none is lost, and no lock file is left", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const counter = `${dir.path}/counter`;
   const script = `import { withFileLock } from ${JSON.stringify(FILE_LOCK_URL)};
 const path = Deno.args[0];
@@ -63,7 +55,7 @@ for (let i = 0; i < 25; i++) {
 });
 
 Deno.test("a holder killed with SIGKILL has released the lock: the next withFileLock takes it at once and removes the file it left", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   const child = await holder(path);
   child.kill("SIGKILL");
@@ -80,7 +72,7 @@ Deno.test("a holder killed with SIGKILL has released the lock: the next withFile
 });
 
 Deno.test("a live holder is waited for until timeoutMs, then CredentialsFileError names the lock file and the holder; its lock file stays", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   // Another open file of this very process: the kernel lock belongs to the
   // open file, so this holds it against withFileLock as a process would.
@@ -113,7 +105,7 @@ Deno.test("a live holder is waited for until timeoutMs, then CredentialsFileErro
 });
 
 Deno.test("waiters queued behind a holder that deletes the lock file on release each get the lock alone", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/shared`;
   let inside = 0;
   let most = 0;
@@ -133,7 +125,7 @@ Deno.test("waiters queued behind a holder that deletes the lock file on release 
 });
 
 Deno.test("platform injected: on Windows the lock file stays after release (empty, unlocked); elsewhere it is removed", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   await withFileLock(path, () => Promise.resolve(), {
     platform: filePlatform("windows"),
@@ -148,7 +140,7 @@ Deno.test("platform injected: on Windows the lock file stays after release (empt
 });
 
 Deno.test("the lock file is created with mode 0600, under umask 000", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   const before = Deno.umask(0);
   try {
@@ -163,7 +155,7 @@ Deno.test("the lock file is created with mode 0600, under umask 000", async () =
 });
 
 Deno.test("a FIFO at the lock path is refused with CredentialsFileError, without waiting; a missing folder goes to onNoLock and fn runs unlocked", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   const made = await new Deno.Command("mkfifo", { args: [`${path}.lock`] })
     .output();
