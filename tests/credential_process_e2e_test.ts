@@ -232,7 +232,7 @@ Deno.test("a revoked or garbage refresh token with no terminal: credential-proce
  */
 const CHILD_SCRIPT = `
 import { sessionCredentials } from ${
-  JSON.stringify(new URL("../lib/session_cache.ts", import.meta.url).href)
+  JSON.stringify(new URL("../lib/session_renewal.ts", import.meta.url).href)
 };
 const password = (await new Response(Deno.stdin.readable).text()).trim();
 const asked = [];
