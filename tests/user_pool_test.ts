@@ -162,12 +162,8 @@ function signInOptions(
 
 /** Starts a relay to moto, runs `body` with it, then stops the relay. */
 async function withRelay(body: (relay: Relay) => Promise<void>): Promise<void> {
-  const relay = startRelay(moto.endpoint);
-  try {
-    await body(relay);
-  } finally {
-    await relay.stop();
-  }
+  await using relay = startRelay(moto.endpoint);
+  await body(relay);
 }
 
 /** Sign-in options for the SRP flow on the stack's pool, with extras. */
