@@ -10,7 +10,6 @@ import { runAdmin, runAuth, withTempHome } from "./support/cli.ts";
 import { startMoto } from "./support/moto.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /** moto's environment without its AWS_REGION, so the region comes from us. */
 const motoEnv = Object.fromEntries(

@@ -27,6 +27,7 @@ import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import {
   clientConfig,
   COGNITO_TRUST,
+  fileClient,
   inlinePolicy,
 } from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
@@ -42,13 +43,8 @@ import type { RunResult } from "./support/tools.ts";
 import { createZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-const lambda = new LambdaClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => {
-  iam.destroy();
-  lambda.destroy();
-});
+const iam = fileClient(moto, IAMClient);
+const lambda = fileClient(moto, LambdaClient);
 
 const POOL = "us-east-1_AbC123xyz";
 const CLIENT = "4tq3example0client";

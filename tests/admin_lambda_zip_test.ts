@@ -10,19 +10,14 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
-import { clientConfig, COGNITO_TRUST } from "./support/fixtures.ts";
+import { COGNITO_TRUST, fileClient } from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { sha256Base64 } from "../lib/admin/deno_layer.ts";
 import { createZip, listZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-const lambda = new LambdaClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => {
-  iam.destroy();
-  lambda.destroy();
-});
+const iam = fileClient(moto, IAMClient);
+const lambda = fileClient(moto, LambdaClient);
 
 /** Runs a command in `cwd`; throws when it fails. */
 async function run(cwd: string, command: string, ...args: string[]) {

@@ -8,8 +8,8 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { startMoto } from "./support/moto.ts";
 import { runAdmin, withTempHome } from "./support/cli.ts";
 import {
-  clientConfig,
   createRole,
+  fileClient,
   inlinePolicy,
   inlinePolicyNames,
 } from "./support/fixtures.ts";
@@ -18,9 +18,7 @@ import { ExitCode } from "../lib/errors.ts";
 import { policyProblem } from "../lib/policies.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => iam.destroy());
+const iam = fileClient(moto, IAMClient);
 
 /**
  * Runs `body` with a new role Cognito identities can assume, in a temporary

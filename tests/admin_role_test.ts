@@ -9,19 +9,17 @@ import { startMoto } from "./support/moto.ts";
 import { runAdmin, type TempHome, withTempHome } from "./support/cli.ts";
 import { startIdentityRolesStub } from "./support/identity_roles_stub.ts";
 import {
-  clientConfig,
   COGNITO_TRUST,
   createCognitoStack,
   createRole,
+  fileClient,
   inlinePolicy,
   inlinePolicyNames,
 } from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => iam.destroy());
+const iam = fileClient(moto, IAMClient);
 
 const POLICY = {
   Version: "2012-10-17",

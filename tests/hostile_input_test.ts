@@ -36,7 +36,6 @@ import { runIsolated, unsharePrefix } from "./support/sandbox.ts";
 import { runCommand } from "./support/tools.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 const stack = await createCognitoStack(moto);
 
 /** What one case expects. */

@@ -12,7 +12,6 @@ import { makeTempHome, runAuth, withTempHome } from "./support/cli.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /** Asserts that no secret of the stack shows in the output of a run. */
 function assertNoSecrets(

@@ -35,7 +35,6 @@ const ROUNDS = Number(Deno.env.get("RELIABILITY_ROUNDS") ?? "10");
 assert.ok(Number.isInteger(ROUNDS) && ROUNDS > 0, "RELIABILITY_ROUNDS");
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /** Every credential set the relay handed out, by access key id. */
 const issued = new Map<string, { secret: string; token: string }>();

@@ -43,7 +43,6 @@ import { runIsolated, shellQuote, unsharePrefix } from "./support/sandbox.ts";
 import { runCommand, tempDir } from "./support/tools.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /**
  * A home folder as a user has it: hand-written credentials and config files

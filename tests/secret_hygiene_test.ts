@@ -40,7 +40,6 @@ import {
 } from "./support/tools.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /** Secret values, by what they are. */
 const secrets = new Map<string, string>();

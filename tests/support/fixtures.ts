@@ -156,6 +156,19 @@ export function clientConfig(moto: MotoServer) {
   };
 }
 
+/**
+ * An SDK client for moto that a whole test file shares (`new Client(
+ * clientConfig(moto))`), destroyed when the file ends.
+ */
+export function fileClient<C extends { destroy(): void }>(
+  moto: MotoServer,
+  Client: new (config: ReturnType<typeof clientConfig>) => C,
+): C {
+  const client = new Client(clientConfig(moto));
+  globalThis.addEventListener("unload", () => client.destroy());
+  return client;
+}
+
 /** A trust policy that lets any Cognito Identity pool assume the role. */
 export const COGNITO_TRUST = {
   Version: "2012-10-17",
