@@ -31,8 +31,8 @@ import {
   freePort,
   goInstall,
   VENV_DIR,
-  waitFor,
 } from "./tools.ts";
+import { listening, spawnServer } from "./server_process.ts";
 
 /** Path of `oidc-provider-mock` in the venv. */
 export const OIDC_PROVIDER_MOCK = `${VENV_DIR}/bin/oidc-provider-mock`;
@@ -81,61 +81,6 @@ export interface Provider extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-function spawnServer(
-  bin: string,
-  args: string[],
-  env: Record<string, string>,
-): { child: Deno.ChildProcess; output: () => string; stop(): Promise<void> } {
-  const child = new Deno.Command(bin, {
-    args,
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  const drains = [child.stdout, child.stderr].map((stream) =>
-    stream.pipeTo(
-      new WritableStream({
-        write(chunk) {
-          output += decoder.decode(chunk, { stream: true });
-        },
-      }),
-    ).catch(() => {})
-  );
-  let stopped = false;
-  return {
-    child,
-    output: () => output,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await child.status;
-      await Promise.all(drains);
-    },
-  };
-}
-
-async function listening(port: number): Promise<boolean> {
-  return await waitFor(
-    async () => {
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    15_000,
-    50,
-  );
-}
-
 /**
  * Starts `oidc-provider-mock` on 127.0.0.1 with predefined users whose claims
  * (each with `sub`) go into their ID tokens.
@@ -149,8 +94,10 @@ export async function startOidcProviderMock(
   for (const user of options.users ?? []) {
     args.push("--user-claims", JSON.stringify(user));
   }
-  const server = spawnServer(bin, args, { PYTHONWARNINGS: "ignore" });
-  if (!await listening(port)) {
+  const server = spawnServer(bin, args, {
+    env: { PYTHONWARNINGS: "ignore" },
+  });
+  if (!await listening(port, 15_000)) {
     await server.stop();
     throw new Error(`oidc-provider-mock did not start:\n${server.output()}`);
   }
@@ -193,10 +140,9 @@ export async function startZitadel(
   const bin = await ensureZitadelExample();
   const port = freePort();
   const server = spawnServer(bin, [], {
-    PORT: String(port),
-    REDIRECT_URI: options.redirectUris.join(","),
+    env: { PORT: String(port), REDIRECT_URI: options.redirectUris.join(",") },
   });
-  if (!await listening(port)) {
+  if (!await listening(port, 15_000)) {
     await server.stop();
     throw new Error(`zitadel example did not start:\n${server.output()}`);
   }
