@@ -20,7 +20,11 @@ import {
 } from "@aws-sdk/client-lambda";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
-import { COGNITO_TRUST, fileClient } from "./support/fixtures.ts";
+import {
+  COGNITO_TRUST,
+  fileClient,
+  lambdaDeployArgs,
+} from "./support/fixtures.ts";
 import type { RunResult } from "./support/tools.ts";
 import { createZip } from "../lambda/zip.ts";
 
@@ -113,27 +117,8 @@ async function originalToolDeploy(
     keyId,
     secret,
     env: { ...home.env, ...moto.adminEnv },
-    args: (...extra: string[]) => [
-      "lambda",
-      "deploy",
-      "--lambda-function-name",
-      fn,
-      "--long-lived-role-name",
-      `LongLived-${tag}`,
-      "--execution-role-name",
-      `Exec-${tag}`,
-      "--role-name",
-      auth,
-      "--zip",
-      zip,
-      "--layer-zip",
-      layer,
-      "--user-pool-id",
-      "us-east-1_AbC123xyz",
-      "--client-id",
-      "4tq3example0client",
-      ...extra,
-    ],
+    args: (...extra: string[]) =>
+      lambdaDeployArgs({ tag, fn, auth, zip, layer }, ...extra),
   };
 }
 

@@ -27,8 +27,11 @@ import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import {
   clientConfig,
   COGNITO_TRUST,
+  DEPLOY_CLIENT_ID,
+  DEPLOY_POOL_ID,
   fileClient,
   inlinePolicy,
+  lambdaDeployArgs,
 } from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
@@ -46,8 +49,8 @@ const moto = await startMoto();
 const iam = fileClient(moto, IAMClient);
 const lambda = fileClient(moto, LambdaClient);
 
-const POOL = "us-east-1_AbC123xyz";
-const CLIENT = "4tq3example0client";
+const POOL = DEPLOY_POOL_ID;
+const CLIENT = DEPLOY_CLIENT_ID;
 const ACCOUNT = "123456789012";
 
 /** Fresh names and files for one test; disposing it removes the home. */
@@ -90,29 +93,13 @@ async function setup(): Promise<Setup> {
     layer,
     home,
     env: { ...home.env, ...moto.adminEnv },
-    args: (...extra: string[]) => [
-      "lambda",
-      "deploy",
-      "--user-name",
-      s.user,
-      "--long-lived-role-name",
-      s.long,
-      "--execution-role-name",
-      s.exec,
-      "--lambda-function-name",
-      s.fn,
-      "--role-name",
-      s.auth,
-      "--zip-file",
-      s.zip,
-      "--layer-zip",
-      s.layer,
-      "--user-pool-id",
-      POOL,
-      "--client-id",
-      CLIENT,
-      ...extra,
-    ],
+    args: (...extra: string[]) =>
+      lambdaDeployArgs(
+        { ...s, zipFlag: "--zip-file" },
+        "--user-name",
+        s.user,
+        ...extra,
+      ),
     [Symbol.asyncDispose]: () => home.cleanup(),
   };
   return s;

@@ -10,7 +10,11 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
-import { COGNITO_TRUST, fileClient } from "./support/fixtures.ts";
+import {
+  COGNITO_TRUST,
+  fileClient,
+  lambdaDeployArgs,
+} from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { sha256Base64 } from "../lib/admin/deno_layer.ts";
 import { createZip, listZip } from "../lambda/zip.ts";
@@ -76,30 +80,13 @@ async function deployArgs(home: TempHome, zip: string, ...extra: string[]) {
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   return {
     fn: `proxy-${tag}`,
-    args: [
-      "lambda",
-      "deploy",
+    args: lambdaDeployArgs(
+      { tag, fn: `proxy-${tag}`, auth, zip, layer },
       "--create-user",
       "--user-name",
       `user-${tag}`,
-      "--long-lived-role-name",
-      `LongLived-${tag}`,
-      "--execution-role-name",
-      `Exec-${tag}`,
-      "--lambda-function-name",
-      `proxy-${tag}`,
-      "--role-name",
-      auth,
-      "--zip",
-      zip,
-      "--layer-zip",
-      layer,
-      "--user-pool-id",
-      "us-east-1_AbC123xyz",
-      "--client-id",
-      "4tq3example0client",
       ...extra,
-    ],
+    ),
   };
 }
 

@@ -169,6 +169,58 @@ export function fileClient<C extends { destroy(): void }>(
   return client;
 }
 
+/** The user pool that `lambda deploy` tests point the proxy at. */
+export const DEPLOY_POOL_ID = "us-east-1_AbC123xyz";
+/** The app client that `lambda deploy` tests point the proxy at. */
+export const DEPLOY_CLIENT_ID = "4tq3example0client";
+
+/** What one `lambda deploy` test names. */
+export interface DeployNames {
+  /** Random tag in the role names (`LongLived-<tag>`, `Exec-<tag>`). */
+  tag: string;
+  /** The function. */
+  fn: string;
+  /** The Identity Pool's authenticated role. */
+  auth: string;
+  /** The zip to deploy. */
+  zip: string;
+  /** The flag that names the zip (default `--zip`). */
+  zipFlag?: "--zip" | "--zip-file";
+  /** The Deno layer's zip. */
+  layer: string;
+}
+
+/**
+ * Arguments of `aws-cognito-admin lambda deploy` for `names`, pointed at
+ * {@linkcode DEPLOY_POOL_ID} and {@linkcode DEPLOY_CLIENT_ID}, then `extra`.
+ */
+export function lambdaDeployArgs(
+  names: DeployNames,
+  ...extra: string[]
+): string[] {
+  return [
+    "lambda",
+    "deploy",
+    "--lambda-function-name",
+    names.fn,
+    "--long-lived-role-name",
+    `LongLived-${names.tag}`,
+    "--execution-role-name",
+    `Exec-${names.tag}`,
+    "--role-name",
+    names.auth,
+    names.zipFlag ?? "--zip",
+    names.zip,
+    "--layer-zip",
+    names.layer,
+    "--user-pool-id",
+    DEPLOY_POOL_ID,
+    "--client-id",
+    DEPLOY_CLIENT_ID,
+    ...extra,
+  ];
+}
+
 /** A trust policy that lets any Cognito Identity pool assume the role. */
 export const COGNITO_TRUST = {
   Version: "2012-10-17",
