@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { concatBytes } from "../../lib/bytes.ts";
 
 /**
  * A test CA and a server certificate, as PEM text and as files; the files
@@ -246,18 +247,8 @@ function tlv(tag: number, content: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 function seq(...items: Uint8Array[]): Uint8Array {
-  return tlv(0x30, concat(items));
+  return tlv(0x30, concatBytes(...items));
 }
 
 function bool(value: boolean): Uint8Array {
@@ -269,7 +260,7 @@ function octets(value: Uint8Array): Uint8Array {
 }
 
 function bitString(value: Uint8Array, unusedBits: number): Uint8Array {
-  return tlv(0x03, concat([new Uint8Array([unusedBits]), value]));
+  return tlv(0x03, concatBytes(new Uint8Array([unusedBits]), value));
 }
 
 function integer(unsigned: Uint8Array): Uint8Array {
@@ -278,7 +269,7 @@ function integer(unsigned: Uint8Array): Uint8Array {
   const trimmed = unsigned.slice(start);
   return tlv(
     0x02,
-    trimmed[0] & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed,
+    trimmed[0] & 0x80 ? concatBytes(new Uint8Array([0]), trimmed) : trimmed,
   );
 }
 
