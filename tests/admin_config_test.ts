@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
-import { createCognitoStack } from "./support/fixtures.ts";
+import { createCognitoStack, writeStackConfig } from "./support/fixtures.ts";
 import { runAdmin, runAuth, withTempHome } from "./support/cli.ts";
 import { startMoto } from "./support/moto.ts";
 
@@ -97,15 +97,7 @@ Deno.test("with the original's CLI config and admin config (custom names), login
   const stack = await createCognitoStack(moto);
   await withTempHome(async (home) => {
     // The original's config.example.json keys, and its admin config.
-    await Deno.writeTextFile(
-      `${home.dir}/.cognito-cli-config.json`,
-      JSON.stringify({
-        user_pool_id: stack.userPoolId,
-        client_id: stack.clientId,
-        identity_pool_id: stack.identityPoolId,
-        region: "us-east-1",
-      }),
-    );
+    await writeStackConfig(home, stack);
     const adminPath = `${home.dir}/.cognito-admin-config.json`;
     await Deno.writeTextFile(adminPath, JSON.stringify(ORIGINAL_ADMIN_CONFIG));
     const env = { ...home.env, ...motoEnv, COGNITO_PASSWORD: stack.password };

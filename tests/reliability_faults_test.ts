@@ -28,6 +28,7 @@ import {
   clientConfig,
   type CognitoStack,
   createCognitoStack,
+  writeStackConfig,
 } from "./support/fixtures.ts";
 import { type MotoServer, startMoto } from "./support/moto.ts";
 import { awsError, startRelay } from "./support/relay.ts";
@@ -54,16 +55,7 @@ async function seededHome(stack: CognitoStack): Promise<TempHome> {
   await Deno.writeTextFile(home.configFile, HAND_WRITTEN_CONFIG, {
     mode: 0o600,
   });
-  await Deno.writeTextFile(
-    `${home.dir}/.cognito-cli-config.json`,
-    JSON.stringify({
-      user_pool_id: stack.userPoolId,
-      client_id: stack.clientId,
-      identity_pool_id: stack.identityPoolId,
-      region: "us-east-1",
-    }),
-    { mode: 0o600 },
-  );
+  await writeStackConfig(home, stack);
   return home;
 }
 

@@ -143,6 +143,26 @@ export async function freshTotpCode(
   return await totpCode(secret);
 }
 
+/**
+ * Writes the stack's settings into `~/.cognito-cli-config.json` under
+ * `home`, as `configure` would (the original tool's keys, mode 0600).
+ */
+export async function writeStackConfig(
+  home: { dir: string },
+  stack: CognitoStack,
+): Promise<void> {
+  await Deno.writeTextFile(
+    `${home.dir}/.cognito-cli-config.json`,
+    JSON.stringify({
+      user_pool_id: stack.userPoolId,
+      client_id: stack.clientId,
+      identity_pool_id: stack.identityPoolId,
+      region: REGION,
+    }),
+    { mode: 0o600 },
+  );
+}
+
 /** SDK client settings for talking to moto as an administrator. */
 export function clientConfig(moto: MotoServer) {
   return {
