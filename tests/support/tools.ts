@@ -155,6 +155,15 @@ export async function tempDir(prefix: string): Promise<TempDir> {
   };
 }
 
+/** Runs `fn` with a fresh temporary folder and removes the folder after. */
+export async function withTempDir<T>(
+  prefix: string,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  await using dir = await tempDir(prefix);
+  return await fn(dir.path);
+}
+
 /**
  * Removes `path` with its contents when the test process ends: for a folder
  * that a whole test file shares, so that no "teardown" test (which `--filter`
