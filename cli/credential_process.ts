@@ -10,11 +10,8 @@
  * @module
  */
 import { credentialProcessJson } from "../lib/credential_output.ts";
-import {
-  refreshWindowSeconds,
-  type Session,
-  sessionCredentials,
-} from "../lib/session_cache.ts";
+import { refreshWindowSeconds, type Session } from "../lib/session_cache.ts";
+import { sessionCredentials } from "../lib/session_renewal.ts";
 import type { SignInInputs } from "../lib/sign_in.ts";
 import { out } from "./run.ts";
 

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { concatBytes } from "../lib/bytes.ts";
 
 /** One file to put in the archive. */
 export interface ZipEntry {
@@ -93,7 +94,7 @@ export async function createZip(entries: ZipEntry[]): Promise<Uint8Array> {
   end.setUint16(10, entries.length, true);
   end.setUint32(12, centralSize, true);
   end.setUint32(16, offset, true);
-  return concat([...locals, ...centrals, new Uint8Array(end.buffer)]);
+  return concatBytes(...locals, ...centrals, new Uint8Array(end.buffer));
 }
 
 const DOS_DATE_1980 = (0 << 9) | (1 << 5) | 1; // 1980-01-01
@@ -118,16 +119,6 @@ function crc32(data: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of data) crc = table[(crc ^ byte) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** One entry of an archive, as {@linkcode listZip} reads it. */

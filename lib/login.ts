@@ -49,6 +49,7 @@ import {
 import { type MfaKind, usernameFromIdToken } from "./user_pool.ts";
 
 export type {
+  BrowserInputs,
   CredentialFlow,
   MfaKind,
   PersonInput,

@@ -40,6 +40,7 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 
 /** The 3072-bit prime of RFC 3526 (group 15) that Cognito's SRP uses. */
 export const SRP_N = BigInt(
@@ -329,16 +330,6 @@ function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
     bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   }
   return bytes;
-}
-
-function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**

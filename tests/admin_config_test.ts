@@ -6,12 +6,11 @@
 import assert from "node:assert/strict";
 import { filePlatform } from "../lib/atomic_file.ts";
 import { ExitCode } from "../lib/errors.ts";
-import { createCognitoStack } from "./support/fixtures.ts";
+import { createCognitoStack, writeStackConfig } from "./support/fixtures.ts";
 import { runAdmin, runAuth, withTempHome } from "./support/cli.ts";
 import { startMoto } from "./support/moto.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /** moto's environment without its AWS_REGION, so the region comes from us. */
 const motoEnv = Object.fromEntries(
@@ -101,15 +100,7 @@ Deno.test("with the original's CLI config and admin config (custom names), login
   const stack = await createCognitoStack(moto);
   await withTempHome(async (home) => {
     // The original's config.example.json keys, and its admin config.
-    await Deno.writeTextFile(
-      `${home.dir}/.cognito-cli-config.json`,
-      JSON.stringify({
-        user_pool_id: stack.userPoolId,
-        client_id: stack.clientId,
-        identity_pool_id: stack.identityPoolId,
-        region: "us-east-1",
-      }),
-    );
+    await writeStackConfig(home, stack);
     const adminPath = `${home.dir}/.cognito-admin-config.json`;
     await Deno.writeTextFile(adminPath, JSON.stringify(ORIGINAL_ADMIN_CONFIG));
     const env = { ...home.env, ...motoEnv, COGNITO_PASSWORD: stack.password };

@@ -54,43 +54,35 @@ const readerEnv = {
 };
 
 Deno.test("an AccessDenied from IAM exits 15 with a sentence naming the user and the missing permission", async () => {
-  const home = await makeTempHome();
-  try {
-    const run = await runAdmin([
-      "policy",
-      "create-s3-policy",
-      "--bucket-name",
-      "data",
-      "--role-name",
-      "Target",
-      "--yes",
-    ], { ...home.env, ...readerEnv });
-    assert.equal(run.code, ExitCode.awsPermission, run.stderr);
-    assert.match(run.stderr, /FAILED iam:PutRolePolicy/);
-    assert.match(
-      run.stderr,
-      /AWS denied putting inline policy S3Access-data on role Target: arn:aws:iam::123456789012:user\/reader lacks the permission iam:PutRolePolicy/,
-    );
-    assert.doesNotMatch(run.stderr, /at .*\.ts:\d+/, "no stack trace");
-    assert.ok(!run.stderr.includes(key.SecretAccessKey!));
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await makeTempHome();
+  const run = await runAdmin([
+    "policy",
+    "create-s3-policy",
+    "--bucket-name",
+    "data",
+    "--role-name",
+    "Target",
+    "--yes",
+  ], { ...home.env, ...readerEnv });
+  assert.equal(run.code, ExitCode.awsPermission, run.stderr);
+  assert.match(run.stderr, /FAILED iam:PutRolePolicy/);
+  assert.match(
+    run.stderr,
+    /AWS denied putting inline policy S3Access-data on role Target: arn:aws:iam::123456789012:user\/reader lacks the permission iam:PutRolePolicy/,
+  );
+  assert.doesNotMatch(run.stderr, /at .*\.ts:\d+/, "no stack trace");
+  assert.ok(!run.stderr.includes(key.SecretAccessKey!));
 });
 
 Deno.test("an AccessDenied while reading (role info) names the read permission that is missing", async () => {
-  const home = await makeTempHome();
-  try {
-    const run = await runAdmin(
-      ["role", "info", "--role-name", "Target"],
-      { ...home.env, ...readerEnv },
-    );
-    assert.equal(run.code, ExitCode.awsPermission, run.stderr);
-    assert.match(
-      run.stderr,
-      /lacks the permission iam:ListAttachedRolePolicies/,
-    );
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await makeTempHome();
+  const run = await runAdmin(
+    ["role", "info", "--role-name", "Target"],
+    { ...home.env, ...readerEnv },
+  );
+  assert.equal(run.code, ExitCode.awsPermission, run.stderr);
+  assert.match(
+    run.stderr,
+    /lacks the permission iam:ListAttachedRolePolicies/,
+  );
 });

@@ -20,18 +20,17 @@ import {
 } from "@aws-sdk/client-lambda";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
-import { clientConfig, COGNITO_TRUST } from "./support/fixtures.ts";
+import {
+  COGNITO_TRUST,
+  fileClient,
+  lambdaDeployArgs,
+} from "./support/fixtures.ts";
 import type { RunResult } from "./support/tools.ts";
 import { createZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-const lambda = new LambdaClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => {
-  iam.destroy();
-  lambda.destroy();
-});
+const iam = fileClient(moto, IAMClient);
+const lambda = fileClient(moto, LambdaClient);
 
 const ACCOUNT = "123456789012";
 const LAMBDA_TRUST = {
@@ -42,12 +41,6 @@ const LAMBDA_TRUST = {
     Action: "sts:AssumeRole",
   }],
 };
-
-/** A temporary home that `await using` removes. */
-async function tempHome(): Promise<TempHome & AsyncDisposable> {
-  const home = await makeTempHome();
-  return { ...home, [Symbol.asyncDispose]: () => home.cleanup() };
-}
 
 /** What the original tool left: its user, key, roles and function. */
 interface OldDeploy {
@@ -124,27 +117,8 @@ async function originalToolDeploy(
     keyId,
     secret,
     env: { ...home.env, ...moto.adminEnv },
-    args: (...extra: string[]) => [
-      "lambda",
-      "deploy",
-      "--lambda-function-name",
-      fn,
-      "--long-lived-role-name",
-      `LongLived-${tag}`,
-      "--execution-role-name",
-      `Exec-${tag}`,
-      "--role-name",
-      auth,
-      "--zip",
-      zip,
-      "--layer-zip",
-      layer,
-      "--user-pool-id",
-      "us-east-1_AbC123xyz",
-      "--client-id",
-      "4tq3example0client",
-      ...extra,
-    ],
+    args: (...extra: string[]) =>
+      lambdaDeployArgs({ tag, fn, auth, zip, layer }, ...extra),
   };
 }
 
@@ -165,7 +139,7 @@ function assertNotShown(run: RunResult, ...secrets: string[]): void {
 }
 
 Deno.test("lambda deploy over the original tool's function keeps its secret off stdout and stderr (--dry-run too), moves its key to our names and leaves no IAM_USER_AWS_* behind", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const old = await originalToolDeploy(home, { DB_PASSWORD: "hunter2-pw" });
 
   const dry = await runAdmin(old.args("--dry-run"), old.env);
@@ -218,7 +192,7 @@ Deno.test("lambda deploy over the original tool's function keeps its secret off 
 });
 
 Deno.test("lambda deploy --create-user over the original tool's function with another user removes the old key from the function and warns that it still exists in IAM", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const old = await originalToolDeploy(home, {
     ACCESS_TOKEN_CHECK: "allow-missing",
   });

@@ -27,7 +27,11 @@ import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import {
   clientConfig,
   COGNITO_TRUST,
+  DEPLOY_CLIENT_ID,
+  DEPLOY_POOL_ID,
+  fileClient,
   inlinePolicy,
+  lambdaDeployArgs,
 } from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
@@ -42,20 +46,15 @@ import type { RunResult } from "./support/tools.ts";
 import { createZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-const lambda = new LambdaClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => {
-  iam.destroy();
-  lambda.destroy();
-});
+const iam = fileClient(moto, IAMClient);
+const lambda = fileClient(moto, LambdaClient);
 
-const POOL = "us-east-1_AbC123xyz";
-const CLIENT = "4tq3example0client";
+const POOL = DEPLOY_POOL_ID;
+const CLIENT = DEPLOY_CLIENT_ID;
 const ACCOUNT = "123456789012";
 
-/** Fresh names and files for one test. */
-interface Setup {
+/** Fresh names and files for one test; disposing it removes the home. */
+interface Setup extends AsyncDisposable {
   tag: string;
   user: string;
   long: string;
@@ -94,29 +93,14 @@ async function setup(): Promise<Setup> {
     layer,
     home,
     env: { ...home.env, ...moto.adminEnv },
-    args: (...extra: string[]) => [
-      "lambda",
-      "deploy",
-      "--user-name",
-      s.user,
-      "--long-lived-role-name",
-      s.long,
-      "--execution-role-name",
-      s.exec,
-      "--lambda-function-name",
-      s.fn,
-      "--role-name",
-      s.auth,
-      "--zip-file",
-      s.zip,
-      "--layer-zip",
-      s.layer,
-      "--user-pool-id",
-      POOL,
-      "--client-id",
-      CLIENT,
-      ...extra,
-    ],
+    args: (...extra: string[]) =>
+      lambdaDeployArgs(
+        { ...s, zipFlag: "--zip-file" },
+        "--user-name",
+        s.user,
+        ...extra,
+      ),
+    [Symbol.asyncDispose]: () => home.cleanup(),
   };
   return s;
 }
@@ -242,240 +226,210 @@ async function assertDeployed(s: Setup): Promise<void> {
 }
 
 Deno.test("lambda deploy --create-user builds user, roles, key, layer and function as promised; a second run (and one without key flags) changes nothing", async () => {
-  const s = await setup();
-  try {
-    const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
-    assert.equal(first.code, 0, first.stderr);
-    for (
-      const call of [
-        "iam:CreateUser",
-        "iam:PutUserPolicy",
-        "iam:CreateRole",
-        "iam:CreateAccessKey",
-        "lambda:PublishLayerVersion",
-        "lambda:CreateFunction",
-        "iam:PutRolePolicy",
-        "sts:AssumeRole",
-      ]
-    ) {
-      assert.match(first.stderr, new RegExp(`\\] done +${call} `), call);
-    }
-    // One progress line per step, each with its elapsed time.
-    const steps = first.stderr.split("\n").filter((l) =>
-      /^\[\d+\/\d+\]/.test(l)
-    );
-    assert.ok(steps.length >= 10, first.stderr);
-    for (const line of steps) {
-      assert.match(line, /\(\d+\.\d s, \d+\.\d s in all\)$/);
-    }
-    await assertDeployed(s);
-    const {
-      IAM_USER_SECRET_ACCESS_KEY: secret,
-      IAM_USER_ACCESS_KEY_ID: key,
-      ACCESS_TOKEN_CHECK: check,
-    } = await functionEnv(s.fn);
-    assert.equal(
-      check,
-      "require",
-      "a new function refuses callers with no access token",
-    );
-    assertSecretHidden(first, secret);
-
-    const second = await runAdmin(s.args("--create-user", "--yes"), s.env);
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /No changes/);
-    assert.match(second.stdout, /the function already uses it \(no new key/);
-    assert.match(second.stdout, /ACCESS_TOKEN_CHECK=require \(kept\)/);
-    assertSecretHidden(second, secret);
-    await assertDeployed(s);
-    assert.equal((await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID, key);
-
-    const keep = await runAdmin(s.args("--yes"), s.env);
-    assert.equal(keep.code, 0, keep.stderr);
-    assert.match(keep.stdout, /No changes/);
-    await assertDeployed(s);
-  } finally {
-    await s.home.cleanup();
+  await using s = await setup();
+  const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
+  assert.equal(first.code, 0, first.stderr);
+  for (
+    const call of [
+      "iam:CreateUser",
+      "iam:PutUserPolicy",
+      "iam:CreateRole",
+      "iam:CreateAccessKey",
+      "lambda:PublishLayerVersion",
+      "lambda:CreateFunction",
+      "iam:PutRolePolicy",
+      "sts:AssumeRole",
+    ]
+  ) {
+    assert.match(first.stderr, new RegExp(`\\] done +${call} `), call);
   }
+  // One progress line per step, each with its elapsed time.
+  const steps = first.stderr.split("\n").filter((l) => /^\[\d+\/\d+\]/.test(l));
+  assert.ok(steps.length >= 10, first.stderr);
+  for (const line of steps) {
+    assert.match(line, /\(\d+\.\d s, \d+\.\d s in all\)$/);
+  }
+  await assertDeployed(s);
+  const {
+    IAM_USER_SECRET_ACCESS_KEY: secret,
+    IAM_USER_ACCESS_KEY_ID: key,
+    ACCESS_TOKEN_CHECK: check,
+  } = await functionEnv(s.fn);
+  assert.equal(
+    check,
+    "require",
+    "a new function refuses callers with no access token",
+  );
+  assertSecretHidden(first, secret);
+
+  const second = await runAdmin(s.args("--create-user", "--yes"), s.env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /No changes/);
+  assert.match(second.stdout, /the function already uses it \(no new key/);
+  assert.match(second.stdout, /ACCESS_TOKEN_CHECK=require \(kept\)/);
+  assertSecretHidden(second, secret);
+  await assertDeployed(s);
+  assert.equal((await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID, key);
+
+  const keep = await runAdmin(s.args("--yes"), s.env);
+  assert.equal(keep.code, 0, keep.stderr);
+  assert.match(keep.stdout, /No changes/);
+  await assertDeployed(s);
 });
 
 Deno.test("lambda deploy --dry-run prints the plan with the trust policy naming the exact user and creates nothing", async () => {
-  const s = await setup();
-  try {
-    const run = await runAdmin(s.args("--create-user", "--dry-run"), s.env);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(
-      run.stdout,
-      /iam:CreateRole {2}role LongLived-\w+ \(MaxSessionDuration 43200\)/,
-    );
-    assert.ok(
-      run.stdout.includes(`"AWS": "arn:aws:iam::${ACCOUNT}:user/${s.user}"`),
-      run.stdout,
-    );
-    assert.match(run.stdout, /"sts:TagSession"/);
-    assert.match(
-      run.stdout,
-      /"IAM_USER_SECRET_ACCESS_KEY": "\(secret, not shown\)"/,
-    );
-    assert.match(run.stdout, /"ACCESS_TOKEN_CHECK": "require"/);
-    assert.match(run.stderr, /Dry run: nothing was changed/);
-    await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
-    await assert.rejects(iam.send(new GetRoleCommand({ RoleName: s.long })));
-    await assert.rejects(iam.send(new GetRoleCommand({ RoleName: s.exec })));
-    await assert.rejects(
-      lambda.send(new GetFunctionCommand({ FunctionName: s.fn })),
-    );
-    assert.equal(await layerVersions(`${s.fn}-deno`), 0);
-    await assert.rejects(
-      inlinePolicy(iam, s.auth, "CognitoAuthoriserMinimum"),
-    );
-  } finally {
-    await s.home.cleanup();
-  }
+  await using s = await setup();
+  const run = await runAdmin(s.args("--create-user", "--dry-run"), s.env);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stdout,
+    /iam:CreateRole {2}role LongLived-\w+ \(MaxSessionDuration 43200\)/,
+  );
+  assert.ok(
+    run.stdout.includes(`"AWS": "arn:aws:iam::${ACCOUNT}:user/${s.user}"`),
+    run.stdout,
+  );
+  assert.match(run.stdout, /"sts:TagSession"/);
+  assert.match(
+    run.stdout,
+    /"IAM_USER_SECRET_ACCESS_KEY": "\(secret, not shown\)"/,
+  );
+  assert.match(run.stdout, /"ACCESS_TOKEN_CHECK": "require"/);
+  assert.match(run.stderr, /Dry run: nothing was changed/);
+  await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
+  await assert.rejects(iam.send(new GetRoleCommand({ RoleName: s.long })));
+  await assert.rejects(iam.send(new GetRoleCommand({ RoleName: s.exec })));
+  await assert.rejects(
+    lambda.send(new GetFunctionCommand({ FunctionName: s.fn })),
+  );
+  assert.equal(await layerVersions(`${s.fn}-deno`), 0);
+  await assert.rejects(
+    inlinePolicy(iam, s.auth, "CognitoAuthoriserMinimum"),
+  );
 });
 
 Deno.test("lambda deploy with --access-key-id trusts the user who owns that key, not a default user, and runs twice unchanged", async () => {
-  const s = await setup();
-  try {
-    const owner = `own-keys-${s.tag}`;
-    await iam.send(new CreateUserCommand({ UserName: owner }));
-    const key = await iam.send(new CreateAccessKeyCommand({ UserName: owner }));
-    const id = key.AccessKey!.AccessKeyId!;
-    const secret = key.AccessKey!.SecretAccessKey!;
-    const args = s.args("--access-key-id", id, "--yes");
-    const env = { ...s.env, PROXY_USER_SECRET_ACCESS_KEY: secret };
-    const first = await runAdmin(args, env);
-    assert.equal(first.code, 0, first.stderr);
-    assertSecretHidden(first, secret);
-    const long = await iam.send(new GetRoleCommand({ RoleName: s.long }));
-    const trust = decodePolicyDocument(long.Role?.AssumeRolePolicyDocument) as {
-      Statement: { Principal: { AWS: string } }[];
-    };
-    assert.equal(
-      trust.Statement[0].Principal.AWS,
-      `arn:aws:iam::${ACCOUNT}:user/${owner}`,
-    );
-    await iam.send(
-      new GetUserPolicyCommand({
-        UserName: owner,
-        PolicyName: "CognitoProxyAssumeLongLivedRole",
-      }),
-    );
-    await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
-    const fnEnv = await functionEnv(s.fn);
-    assert.equal(fnEnv.IAM_USER_ACCESS_KEY_ID, id);
-    assert.equal(fnEnv.IAM_USER_SECRET_ACCESS_KEY, secret);
-    assert.deepEqual(await keyIds(owner), [id]);
+  await using s = await setup();
+  const owner = `own-keys-${s.tag}`;
+  await iam.send(new CreateUserCommand({ UserName: owner }));
+  const key = await iam.send(new CreateAccessKeyCommand({ UserName: owner }));
+  const id = key.AccessKey!.AccessKeyId!;
+  const secret = key.AccessKey!.SecretAccessKey!;
+  const args = s.args("--access-key-id", id, "--yes");
+  const env = { ...s.env, PROXY_USER_SECRET_ACCESS_KEY: secret };
+  const first = await runAdmin(args, env);
+  assert.equal(first.code, 0, first.stderr);
+  assertSecretHidden(first, secret);
+  const long = await iam.send(new GetRoleCommand({ RoleName: s.long }));
+  const trust = decodePolicyDocument(long.Role?.AssumeRolePolicyDocument) as {
+    Statement: { Principal: { AWS: string } }[];
+  };
+  assert.equal(
+    trust.Statement[0].Principal.AWS,
+    `arn:aws:iam::${ACCOUNT}:user/${owner}`,
+  );
+  await iam.send(
+    new GetUserPolicyCommand({
+      UserName: owner,
+      PolicyName: "CognitoProxyAssumeLongLivedRole",
+    }),
+  );
+  await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
+  const fnEnv = await functionEnv(s.fn);
+  assert.equal(fnEnv.IAM_USER_ACCESS_KEY_ID, id);
+  assert.equal(fnEnv.IAM_USER_SECRET_ACCESS_KEY, secret);
+  assert.deepEqual(await keyIds(owner), [id]);
 
-    const second = await runAdmin(args, env);
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /No changes/);
-  } finally {
-    await s.home.cleanup();
-  }
+  const second = await runAdmin(args, env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /No changes/);
 });
 
 Deno.test("lambda deploy --create-user stops (exit 16) when the user has a key the function does not hold, and mints nothing", async () => {
-  const s = await setup();
-  try {
-    await iam.send(new CreateUserCommand({ UserName: s.user }));
-    const existing = await iam.send(
-      new CreateAccessKeyCommand({ UserName: s.user }),
-    );
-    const run = await runAdmin(s.args("--create-user", "--yes"), s.env);
-    assert.equal(run.code, ExitCode.awsRefused, run.stderr);
-    assert.match(run.stderr, /cannot be read back/);
-    assert.match(run.stderr, /--rotate-key/);
-    assert.deepEqual(await keyIds(s.user), [existing.AccessKey!.AccessKeyId]);
-    await assert.rejects(
-      lambda.send(new GetFunctionCommand({ FunctionName: s.fn })),
-    );
-  } finally {
-    await s.home.cleanup();
-  }
+  await using s = await setup();
+  await iam.send(new CreateUserCommand({ UserName: s.user }));
+  const existing = await iam.send(
+    new CreateAccessKeyCommand({ UserName: s.user }),
+  );
+  const run = await runAdmin(s.args("--create-user", "--yes"), s.env);
+  assert.equal(run.code, ExitCode.awsRefused, run.stderr);
+  assert.match(run.stderr, /cannot be read back/);
+  assert.match(run.stderr, /--rotate-key/);
+  assert.deepEqual(await keyIds(s.user), [existing.AccessKey!.AccessKeyId]);
+  await assert.rejects(
+    lambda.send(new GetFunctionCommand({ FunctionName: s.fn })),
+  );
 });
 
 Deno.test("lambda deploy --create-user --rotate-key gives the function a new key and deletes the one it used", async () => {
-  const s = await setup();
-  try {
-    const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
-    assert.equal(first.code, 0, first.stderr);
-    const old = (await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID;
-    const rotate = await runAdmin(
-      s.args("--create-user", "--rotate-key", "--yes"),
-      s.env,
-    );
-    assert.equal(rotate.code, 0, rotate.stderr);
-    assert.match(rotate.stderr, /done +iam:CreateAccessKey/);
-    assert.match(rotate.stderr, /done +lambda:UpdateFunctionConfiguration/);
-    assert.match(rotate.stderr, /done +iam:DeleteAccessKey/);
-    const now = (await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID;
-    assert.notEqual(now, old);
-    assert.deepEqual(await keyIds(s.user), [now]);
-    await assertDeployed(s);
-  } finally {
-    await s.home.cleanup();
-  }
+  await using s = await setup();
+  const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
+  assert.equal(first.code, 0, first.stderr);
+  const old = (await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID;
+  const rotate = await runAdmin(
+    s.args("--create-user", "--rotate-key", "--yes"),
+    s.env,
+  );
+  assert.equal(rotate.code, 0, rotate.stderr);
+  assert.match(rotate.stderr, /done +iam:CreateAccessKey/);
+  assert.match(rotate.stderr, /done +lambda:UpdateFunctionConfiguration/);
+  assert.match(rotate.stderr, /done +iam:DeleteAccessKey/);
+  const now = (await functionEnv(s.fn)).IAM_USER_ACCESS_KEY_ID;
+  assert.notEqual(now, old);
+  assert.deepEqual(await keyIds(s.user), [now]);
+  await assertDeployed(s);
 });
 
 Deno.test("lambda deploy updates only the code when the bundle changes, and restores its own variables while keeping others", async () => {
-  const s = await setup();
-  try {
-    const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
-    assert.equal(first.code, 0, first.stderr);
-    await writeBundle(s.zip, `echo a newer bundle ${s.tag}`);
-    const code = await runAdmin(s.args("--yes"), s.env);
-    assert.equal(code.code, 0, code.stderr);
-    assert.match(code.stderr, /done +lambda:UpdateFunctionCode/);
-    assert.doesNotMatch(code.stderr, /UpdateFunctionConfiguration/);
-    await assertDeployed(s);
+  await using s = await setup();
+  const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
+  assert.equal(first.code, 0, first.stderr);
+  await writeBundle(s.zip, `echo a newer bundle ${s.tag}`);
+  const code = await runAdmin(s.args("--yes"), s.env);
+  assert.equal(code.code, 0, code.stderr);
+  assert.match(code.stderr, /done +lambda:UpdateFunctionCode/);
+  assert.doesNotMatch(code.stderr, /UpdateFunctionConfiguration/);
+  await assertDeployed(s);
 
-    const env = await functionEnv(s.fn);
-    await lambda.send(
-      new UpdateFunctionConfigurationCommand({
-        FunctionName: s.fn,
-        Environment: {
-          Variables: {
-            ...env,
-            COGNITO_CLIENT_IDS: "someone-else",
-            ALLOWED_ROLE_ARNS: `arn:aws:iam::${ACCOUNT}:role/Extra`,
-          },
+  const env = await functionEnv(s.fn);
+  await lambda.send(
+    new UpdateFunctionConfigurationCommand({
+      FunctionName: s.fn,
+      Environment: {
+        Variables: {
+          ...env,
+          COGNITO_CLIENT_IDS: "someone-else",
+          ALLOWED_ROLE_ARNS: `arn:aws:iam::${ACCOUNT}:role/Extra`,
         },
-      }),
-    );
-    const config = await runAdmin(s.args("--yes"), s.env);
-    assert.equal(config.code, 0, config.stderr);
-    assert.match(config.stderr, /done +lambda:UpdateFunctionConfiguration/);
-    const after = await functionEnv(s.fn);
-    assert.equal(after.COGNITO_CLIENT_IDS, CLIENT);
-    assert.equal(after.ALLOWED_ROLE_ARNS, `arn:aws:iam::${ACCOUNT}:role/Extra`);
-    await assertDeployed(s);
-  } finally {
-    await s.home.cleanup();
-  }
+      },
+    }),
+  );
+  const config = await runAdmin(s.args("--yes"), s.env);
+  assert.equal(config.code, 0, config.stderr);
+  assert.match(config.stderr, /done +lambda:UpdateFunctionConfiguration/);
+  const after = await functionEnv(s.fn);
+  assert.equal(after.COGNITO_CLIENT_IDS, CLIENT);
+  assert.equal(after.ALLOWED_ROLE_ARNS, `arn:aws:iam::${ACCOUNT}:role/Extra`);
+  await assertDeployed(s);
 });
 
 Deno.test("lambda deploy refuses, with exit 2 and a hint, a missing bundle and a first deploy with no key source", async () => {
-  const s = await setup();
-  try {
-    const noZip = await runAdmin(
-      s.args("--create-user", "--yes", "--zip-file", `${s.home.dir}/none.zip`),
-      s.env,
-    );
-    assert.equal(noZip.code, ExitCode.usage, noZip.stderr);
-    assert.match(noZip.stderr, /deno task build:lambda/);
-    const noKeys = await runAdmin(s.args("--yes"), s.env);
-    assert.equal(noKeys.code, ExitCode.usage, noKeys.stderr);
-    assert.match(noKeys.stderr, /--create-user/);
-    const both = await runAdmin(
-      s.args("--create-user", "--access-key-id", "AKIAEXAMPLE", "--yes"),
-      s.env,
-    );
-    assert.equal(both.code, ExitCode.usage, both.stderr);
-    await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
-  } finally {
-    await s.home.cleanup();
-  }
+  await using s = await setup();
+  const noZip = await runAdmin(
+    s.args("--create-user", "--yes", "--zip-file", `${s.home.dir}/none.zip`),
+    s.env,
+  );
+  assert.equal(noZip.code, ExitCode.usage, noZip.stderr);
+  assert.match(noZip.stderr, /deno task build:lambda/);
+  const noKeys = await runAdmin(s.args("--yes"), s.env);
+  assert.equal(noKeys.code, ExitCode.usage, noKeys.stderr);
+  assert.match(noKeys.stderr, /--create-user/);
+  const both = await runAdmin(
+    s.args("--create-user", "--access-key-id", "AKIAEXAMPLE", "--yes"),
+    s.env,
+  );
+  assert.equal(both.code, ExitCode.usage, both.stderr);
+  await assert.rejects(iam.send(new GetUserCommand({ UserName: s.user })));
 });
 
 /** AWS clients that reach moto directly, for in-process deploys. */
@@ -505,7 +459,7 @@ async function createUserDeploy(s: Setup): Promise<LambdaDeployRequest> {
 }
 
 Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot yet assume the new execution role (fake sleep, in process)", async () => {
-  const s = await setup();
+  await using s = await setup();
   const clients = motoClients();
   try {
     // Lambda answers as it does until IAM has propagated a new role.
@@ -546,12 +500,11 @@ Deno.test("lambda deploy retries CreateFunction with backoff while Lambda cannot
     await assertDeployed(s);
   } finally {
     clients.destroy();
-    await s.home.cleanup();
   }
 });
 
 Deno.test("lambda deploy does not print the IAM user's secret key when Lambda's error quotes the environment (the 4 KB limit's \"String measured\")", async () => {
-  const s = await setup();
+  await using s = await setup();
   const clients = motoClients();
   try {
     let secret: string | undefined;
@@ -600,6 +553,5 @@ Deno.test("lambda deploy does not print the IAM user's secret key when Lambda's 
     );
   } finally {
     clients.destroy();
-    await s.home.cleanup();
   }
 });

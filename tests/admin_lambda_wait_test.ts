@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { startMoto } from "./support/moto.ts";
-import { clientConfig, COGNITO_TRUST } from "./support/fixtures.ts";
+import { clientConfig, COGNITO_TRUST, fileClient } from "./support/fixtures.ts";
 import { createAwsClients } from "../lib/admin/aws.ts";
 import {
   type FunctionWait,
@@ -21,13 +21,8 @@ import { CliError, ExitCode } from "../lib/errors.ts";
 import { createZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-const lambda = new LambdaClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => {
-  iam.destroy();
-  lambda.destroy();
-});
+const iam = fileClient(moto, IAMClient);
+const lambda = fileClient(moto, LambdaClient);
 
 /** Polls after 1 ms, then up to every 20 ms, for at most 0.3 s. */
 const QUICK: FunctionWait = {

@@ -10,25 +10,18 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
-import { clientConfig, COGNITO_TRUST } from "./support/fixtures.ts";
+import {
+  COGNITO_TRUST,
+  fileClient,
+  lambdaDeployArgs,
+} from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { sha256Base64 } from "../lib/admin/deno_layer.ts";
 import { createZip, listZip } from "../lambda/zip.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-const lambda = new LambdaClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => {
-  iam.destroy();
-  lambda.destroy();
-});
-
-/** A temporary home that `await using` removes. */
-async function tempHome(): Promise<TempHome & AsyncDisposable> {
-  const home = await makeTempHome();
-  return { ...home, [Symbol.asyncDispose]: () => home.cleanup() };
-}
+const iam = fileClient(moto, IAMClient);
+const lambda = fileClient(moto, LambdaClient);
 
 /** Runs a command in `cwd`; throws when it fails. */
 async function run(cwd: string, command: string, ...args: string[]) {
@@ -87,35 +80,18 @@ async function deployArgs(home: TempHome, zip: string, ...extra: string[]) {
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   return {
     fn: `proxy-${tag}`,
-    args: [
-      "lambda",
-      "deploy",
+    args: lambdaDeployArgs(
+      { tag, fn: `proxy-${tag}`, auth, zip, layer },
       "--create-user",
       "--user-name",
       `user-${tag}`,
-      "--long-lived-role-name",
-      `LongLived-${tag}`,
-      "--execution-role-name",
-      `Exec-${tag}`,
-      "--lambda-function-name",
-      `proxy-${tag}`,
-      "--role-name",
-      auth,
-      "--zip",
-      zip,
-      "--layer-zip",
-      layer,
-      "--user-pool-id",
-      "us-east-1_AbC123xyz",
-      "--client-id",
-      "4tq3example0client",
       ...extra,
-    ],
+    ),
   };
 }
 
 Deno.test("lambda deploy --zip deploys a zip made with the real zip tool (bootstrap 755 at its root), and a second run plans nothing", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const zip = await zipWithInfoZip(home, "good", 0o755, "contents");
   const env = { ...home.env, ...moto.adminEnv };
   const { fn, args } = await deployArgs(home, zip, "--yes");
@@ -136,7 +112,7 @@ Deno.test("lambda deploy --zip deploys a zip made with the real zip tool (bootst
 });
 
 Deno.test("lambda deploy --zip refuses with exit 40, before any AWS change, a zip whose bootstrap is in a folder, one whose bootstrap not all may execute, and a file that is not a zip", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const env = { ...home.env, ...moto.adminEnv };
   const nested = await zipWithInfoZip(home, "build", 0o755, "folder");
   const private_ = await zipWithInfoZip(home, "private", 0o744, "contents");
@@ -172,7 +148,7 @@ Deno.test("lambda deploy --zip refuses with exit 40, before any AWS change, a zi
 });
 
 Deno.test("zip: listZip reads the names and modes the real zip tool writes, and unzip reads createZip's modes back", async () => {
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   const zip = await zipWithInfoZip(home, "modes", 0o750, "folder");
   assert.deepEqual(
     listZip(await Deno.readFile(zip)).map((e) => [e.name, e.mode]).sort(),

@@ -14,12 +14,11 @@ import {
   UpdateUserPoolClientCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { startRelayedMoto } from "./support/relay.ts";
-import { clientConfig, createCognitoStack } from "./support/fixtures.ts";
+import { createCognitoStack, fileClient } from "./support/fixtures.ts";
 import { runAdmin, withTempHome } from "./support/cli.ts";
 
 const { moto, relay } = await startRelayedMoto();
-const idp = new CognitoIdentityProviderClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => idp.destroy());
+const idp = fileClient(moto, CognitoIdentityProviderClient);
 
 /** The bodies of the requests to `action` the relay saw since `from`. */
 function sent(action: string, from: number): Record<string, unknown>[] {

@@ -8,8 +8,8 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { startMoto } from "./support/moto.ts";
 import { runAdmin, withTempHome } from "./support/cli.ts";
 import {
-  clientConfig,
   createRole,
+  fileClient,
   inlinePolicy,
   inlinePolicyNames,
 } from "./support/fixtures.ts";
@@ -18,9 +18,7 @@ import { ExitCode } from "../lib/errors.ts";
 import { policyProblem } from "../lib/policies.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => iam.destroy());
+const iam = fileClient(moto, IAMClient);
 
 /**
  * Runs `body` with a new role Cognito identities can assume, in a temporary
@@ -41,17 +39,30 @@ async function withRole(
   });
 }
 
+/** `policy <command> <flags...> --role-name <role>`. */
+function policyArgs(command: string, role: string, ...flags: string[]) {
+  return ["policy", command, ...flags, "--role-name", role];
+}
+
+/** Runs `args` again and checks that it planned nothing. */
+async function assertSecondRunChangesNothing(
+  admin: (args: string[]) => Promise<RunResult>,
+  args: string[],
+): Promise<void> {
+  const second = await admin(args);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /No changes/);
+}
+
 Deno.test("create-s3-policy puts whole-bucket access on the role, and a second run changes nothing", async () => {
   await withRole(async (role, admin) => {
-    const args = [
-      "policy",
+    const args = policyArgs(
       "create-s3-policy",
+      role,
       "--bucket-name",
       "team-data",
-      "--role-name",
-      role,
       "--yes",
-    ];
+    );
     const first = await admin(args);
     assert.equal(first.code, 0, first.stderr);
     const doc = await inlinePolicy(iam, role, "S3Access-team-data");
@@ -73,9 +84,7 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
         },
       ],
     });
-    const second = await admin(args);
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /No changes/);
+    await assertSecondRunChangesNothing(admin, args);
     assert.deepEqual(await inlinePolicyNames(iam, role), [
       "S3Access-team-data",
     ]);
@@ -84,16 +93,14 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
 
 Deno.test("create-s3-policy --user-specific limits each identity to its own ${cognito-identity.amazonaws.com:sub}/ prefix, with no warning on a Cognito role", async () => {
   await withRole(async (role, admin) => {
-    const args = [
-      "policy",
+    const args = policyArgs(
       "create-s3-policy",
+      role,
       "--bucket-name",
       "team-data",
       "--user-specific",
-      "--role-name",
-      role,
       "--yes",
-    ];
+    );
     const first = await admin(args);
     assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /Warning/);
@@ -113,9 +120,7 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
       },
     });
     assert.ok(!JSON.stringify(doc).includes("{{"), "no unfilled placeholder");
-    const second = await admin(args);
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /No changes/);
+    await assertSecondRunChangesNothing(admin, args);
 
     // Switching to whole-bucket access replaces the same policy.
     const whole = await admin(args.filter((a) => a !== "--user-specific"));
@@ -129,17 +134,15 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
 
 Deno.test("create-dynamodb-policy names the table by the caller's account and the region given, with LeadingKeys isolation, idempotently", async () => {
   await withRole(async (role, admin) => {
-    const args = [
-      "policy",
+    const args = policyArgs(
       "create-dynamodb-policy",
+      role,
       "--table-name",
       "Notes",
       "--region",
       "eu-west-2",
-      "--role-name",
-      role,
       "--yes",
-    ];
+    );
     const first = await admin(args);
     assert.equal(first.code, 0, first.stderr);
     const doc = await inlinePolicy(iam, role, "DynamoDBAccess-Notes") as {
@@ -155,9 +158,7 @@ Deno.test("create-dynamodb-policy names the table by the caller's account and th
       },
     });
     assert.ok(doc.Statement[0].Action.includes("dynamodb:Query"));
-    const second = await admin(args);
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /No changes/);
+    await assertSecondRunChangesNothing(admin, args);
     assert.deepEqual(await inlinePolicyNames(iam, role), [
       "DynamoDBAccess-Notes",
     ]);
@@ -166,17 +167,17 @@ Deno.test("create-dynamodb-policy names the table by the caller's account and th
 
 Deno.test("create-dynamodb-policy --dry-run shows the rendered document and puts nothing", async () => {
   await withRole(async (role, admin) => {
-    const run = await admin([
-      "policy",
-      "create-dynamodb-policy",
-      "--table-name",
-      "Notes",
-      "--role-name",
-      role,
-      "--policy-name",
-      "Mine",
-      "--dry-run",
-    ]);
+    const run = await admin(
+      policyArgs(
+        "create-dynamodb-policy",
+        role,
+        "--table-name",
+        "Notes",
+        "--policy-name",
+        "Mine",
+        "--dry-run",
+      ),
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
@@ -190,24 +191,16 @@ Deno.test("create-dynamodb-policy --dry-run shows the rendered document and puts
 Deno.test("policy commands refuse malformed bucket and table names with exit 2 before any AWS call", async () => {
   await withTempHome(async (home) => {
     const env = { ...home.env, AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
-    const bucket = await runAdmin([
-      "policy",
-      "create-s3-policy",
-      "--bucket-name",
-      "Bad_Bucket",
-      "--role-name",
-      "r",
-    ], env);
+    const bucket = await runAdmin(
+      policyArgs("create-s3-policy", "r", "--bucket-name", "Bad_Bucket"),
+      env,
+    );
     assert.equal(bucket.code, ExitCode.usage, bucket.stderr);
     assert.match(bucket.stderr, /S3 bucket name/);
-    const table = await runAdmin([
-      "policy",
-      "create-dynamodb-policy",
-      "--table-name",
-      "a b",
-      "--role-name",
-      "r",
-    ], env);
+    const table = await runAdmin(
+      policyArgs("create-dynamodb-policy", "r", "--table-name", "a b"),
+      env,
+    );
     assert.equal(table.code, ExitCode.usage, table.stderr);
     assert.match(table.stderr, /DynamoDB table name/);
   });

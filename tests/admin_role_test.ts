@@ -9,19 +9,17 @@ import { startMoto } from "./support/moto.ts";
 import { runAdmin, type TempHome, withTempHome } from "./support/cli.ts";
 import { startIdentityRolesStub } from "./support/identity_roles_stub.ts";
 import {
-  clientConfig,
   COGNITO_TRUST,
   createCognitoStack,
   createRole,
+  fileClient,
   inlinePolicy,
   inlinePolicyNames,
 } from "./support/fixtures.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
-const iam = new IAMClient(clientConfig(moto));
-globalThis.addEventListener("unload", () => iam.destroy());
+const iam = fileClient(moto, IAMClient);
 
 const POLICY = {
   Version: "2012-10-17",
@@ -263,29 +261,25 @@ Deno.test("role info --json lists the trust policy, managed and inline policies 
 });
 
 Deno.test("role info finds the Identity Pool's authenticated role through GetIdentityPoolRoles (identity-roles stand-in in front of moto)", async () => {
-  const stub = startIdentityRolesStub(moto);
-  try {
-    await withTempHome(async (home) => {
-      const stack = await createCognitoStack(moto);
-      const roleName = stack.roleArn.split("/").pop()!;
-      stub.setRoles(stack.identityPoolId, { authenticated: stack.roleArn });
-      const run = await runAdmin(["role", "info", "--json"], {
-        ...home.env,
-        ...moto.adminEnv,
-        ...stub.env,
-        COGNITO_IDENTITY_POOL_ID: stack.identityPoolId,
-      });
-      assert.equal(run.code, 0, run.stderr);
-      const info = JSON.parse(run.stdout);
-      assert.equal(info.roleName, roleName);
-      assert.equal(
-        info.how,
-        `authenticated role of Identity Pool ${stack.identityPoolId}`,
-      );
+  await using stub = startIdentityRolesStub(moto);
+  await withTempHome(async (home) => {
+    const stack = await createCognitoStack(moto);
+    const roleName = stack.roleArn.split("/").pop()!;
+    stub.setRoles(stack.identityPoolId, { authenticated: stack.roleArn });
+    const run = await runAdmin(["role", "info", "--json"], {
+      ...home.env,
+      ...moto.adminEnv,
+      ...stub.env,
+      COGNITO_IDENTITY_POOL_ID: stack.identityPoolId,
     });
-  } finally {
-    await stub.stop();
-  }
+    assert.equal(run.code, 0, run.stderr);
+    const info = JSON.parse(run.stdout);
+    assert.equal(info.roleName, roleName);
+    assert.equal(
+      info.how,
+      `authenticated role of Identity Pool ${stack.identityPoolId}`,
+    );
+  });
 });
 
 Deno.test("role info with no role name and no Identity Pool exits 3 and says how to name the role", async () => {

@@ -17,6 +17,7 @@ import { startIdentityRolesStub } from "./support/identity_roles_stub.ts";
 import {
   clientConfig,
   createCognitoStack,
+  fileClient,
   inlinePolicy,
 } from "./support/fixtures.ts";
 import { runAdmin, withTempHome } from "./support/cli.ts";
@@ -28,7 +29,7 @@ globalThis.addEventListener("unload", () => {
   void stub.stop();
   void moto.stop();
 });
-const iam = new IAMClient(clientConfig(moto));
+const iam = fileClient(moto, IAMClient);
 const identity = new CognitoIdentityClient(clientConfig(moto));
 globalThis.addEventListener("unload", () => {
   iam.destroy();

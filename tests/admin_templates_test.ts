@@ -29,6 +29,7 @@ import {
 } from "../lib/admin/deno_layer.ts";
 import { formatPlan, newPlan, runPlan, type StepReport } from "../lib/plan.ts";
 import { ExitCode, PolicyFileError } from "../lib/errors.ts";
+import { tempDir } from "./support/tools.ts";
 
 const VALUES: Record<string, string> = {
   partition: "aws",
@@ -341,23 +342,20 @@ Deno.test("runPlan reports every step with its time, and stops at the first fail
 });
 
 async function tarGz(files: Record<string, string>): Promise<Uint8Array> {
-  const dir = await Deno.makeTempDir();
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      await Deno.mkdir(`${dir}/${name.split("/").slice(0, -1).join("/")}`, {
-        recursive: true,
-      });
-      await Deno.writeTextFile(`${dir}/${name}`, text);
-    }
-    const out = await new Deno.Command("tar", {
-      args: ["-czf", "-", "-C", dir, ...Object.keys(files)],
-      stdout: "piped",
-    }).output();
-    assert.ok(out.success);
-    return out.stdout;
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using tmp = await tempDir("templates-test-");
+  const dir = tmp.path;
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.mkdir(`${dir}/${name.split("/").slice(0, -1).join("/")}`, {
+      recursive: true,
+    });
+    await Deno.writeTextFile(`${dir}/${name}`, text);
   }
+  const out = await new Deno.Command("tar", {
+    args: ["-czf", "-", "-C", dir, ...Object.keys(files)],
+    stdout: "piped",
+  }).output();
+  assert.ok(out.success);
+  return out.stdout;
 }
 
 Deno.test("the Deno layer: package/deno is taken from an npm-style tarball into an executable bin/deno zip entry", async () => {

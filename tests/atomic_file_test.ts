@@ -11,15 +11,7 @@ import {
   writeFileAtomic,
 } from "../lib/atomic_file.ts";
 import { writeFailureHint } from "../lib/_write_failure.ts";
-
-/** A temporary folder removed by `await using`. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "atomic_file_test_" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
-}
+import { tempDir } from "./support/tools.ts";
 
 /** What Deno throws on Windows when the target is open elsewhere. */
 const WINDOWS_FAILURES: [string, () => Error][] = [
@@ -101,7 +93,7 @@ Deno.test("filePlatform decides every file difference from the system: modes, fo
 Deno.test("Windows: a target busy for a few tries is replaced once it is free, after short waits, leaving no temporary file", async (t) => {
   for (const [name, failure] of WINDOWS_FAILURES) {
     await t.step(name, async () => {
-      await using dir = await tempDir();
+      await using dir = await tempDir("atomic_file_test_");
       const target = `${dir.path}/credentials`;
       await Deno.writeTextFile(target, "old\n");
       const busy = busyRename(3, failure);
@@ -122,7 +114,7 @@ Deno.test("Windows: a target busy for a few tries is replaced once it is free, a
 });
 
 Deno.test("Windows: a target that stays busy gives FileBusyError after the bounded tries, the old bytes intact and the temporary file removed", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("atomic_file_test_");
   const target = `${dir.path}/credentials`;
   await Deno.writeTextFile(target, "old\n");
   const platform = filePlatform("windows");
@@ -149,7 +141,7 @@ Deno.test("Windows: a target that stays busy gives FileBusyError after the bound
 
 Deno.test("Linux and macOS: the same failure is not a busy target there, so it is thrown at once, untried again, with the temporary file removed", async () => {
   for (const os of ["linux", "darwin"] as const) {
-    await using dir = await tempDir();
+    await using dir = await tempDir("atomic_file_test_");
     const target = `${dir.path}/credentials`;
     await Deno.writeTextFile(target, "old\n");
     const busy = busyRename(1, WINDOWS_FAILURES[0][1]);
@@ -169,7 +161,7 @@ Deno.test("Linux and macOS: the same failure is not a busy target there, so it i
 });
 
 Deno.test("Windows: a failure that is not a busy target (the folder is gone) is thrown at once, not retried", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("atomic_file_test_");
   const target = `${dir.path}/credentials`;
   const busy = busyRename(1, () => new Deno.errors.NotFound("gone"));
   await assert.rejects(
@@ -210,7 +202,7 @@ Deno.test({
   // Windows has no FIFOs (nor mkfifo).
   ignore: Deno.build.os === "windows",
 }, async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("atomic_file_test_");
   const fifo = `${dir.path}/fifo`;
   const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
   assert.ok(made.success, "mkfifo");

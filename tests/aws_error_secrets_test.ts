@@ -15,10 +15,12 @@ import { secretHash } from "../lib/user_pool.ts";
 import { makeTempHome, runAuth } from "./support/cli.ts";
 import { awsError, type RelayExchange, startRelay } from "./support/relay.ts";
 import { sampleSession } from "./support/sessions.ts";
+import { removeAtUnload } from "./support/tools.ts";
 
 const relay = startRelay("http://127.0.0.1:9");
 const home = await makeTempHome();
 globalThis.addEventListener("unload", () => void relay.stop());
+removeAtUnload(home.dir);
 
 const password = `Pw-${crypto.randomUUID()}`;
 const clientSecret = `client-secret-${crypto.randomUUID()}`;
@@ -156,14 +158,4 @@ Deno.test("credential-process --debug does not print a refresh token that Cognit
       assertClean(run.stderr, [session.refreshToken], `${type} ${debug}`);
     }
   }
-});
-
-Deno.test({
-  name: "teardown: stop the relay, remove the home folder",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await relay.stop();
-    await home.cleanup();
-  },
 });

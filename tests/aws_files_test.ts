@@ -12,6 +12,7 @@ import {
 } from "../lib/aws_files.ts";
 import { CredentialsFileError } from "../lib/errors.ts";
 import { lockIsHeld, spawnLockHolder } from "./support/reliability.ts";
+import { withTempDir } from "./support/tools.ts";
 
 const LIB_URL = new URL("../lib/aws_files.ts", import.meta.url).href;
 const FILE_LOCK_URL = new URL("../lib/file_lock.ts", import.meta.url).href;
@@ -41,15 +42,6 @@ const HAND_WRITTEN = [
   "aws_access_key_id = AKIAPERSONAL",
   "",
 ].join("\n");
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "aws_files_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function mode(info: Deno.FileInfo): number {
   return (info.mode ?? 0) & 0o777;
@@ -281,7 +273,7 @@ Deno.test("credentialsFilePath and configFilePath honour AWS_SHARED_CREDENTIALS_
 });
 
 Deno.test("updateProfileFile on an unparseable file throws CredentialsFileError naming the line and leaves the bytes unchanged", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const path = `${dir}/credentials`;
     const bytes = new TextEncoder().encode(
       "[a]\naws_access_key_id = AKIA\naws_secret_access_key SECRETVALUE\n",
@@ -304,7 +296,7 @@ Deno.test("updateProfileFile on an unparseable file throws CredentialsFileError 
 });
 
 Deno.test("updateProfileFile creates the folder with mode 0700 and the file with mode 0600", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const path = `${dir}/home/.aws/credentials`;
     await updateProfileFile(path, "p", { aws_access_key_id: "AKIA" });
     assert.equal(mode(await Deno.stat(`${dir}/home/.aws`)), 0o700);
@@ -322,7 +314,7 @@ Deno.test("updateProfileFile creates the folder with mode 0700 and the file with
 });
 
 Deno.test("updateProfileFile keeps mode 0600 after an update and never widens an existing mode", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const path = `${dir}/credentials`;
     await Deno.writeTextFile(path, "[a]\nk = 1\n");
     await Deno.chmod(path, 0o600);
@@ -343,7 +335,7 @@ Deno.test("updateProfileFile keeps mode 0600 after an update and never widens an
 });
 
 Deno.test("updateProfileFile through a symlink keeps the link and updates its target", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     await Deno.mkdir(`${dir}/real`);
     await Deno.mkdir(`${dir}/.aws`);
     const target = `${dir}/real/credentials`;
@@ -368,7 +360,7 @@ Deno.test("updateProfileFile through a symlink keeps the link and updates its ta
 });
 
 Deno.test("readProfile returns what the SDK parser reads after an edit", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const env = {
       HOME: dir,
       AWS_SHARED_CREDENTIALS_FILE: `${dir}/credentials`,
@@ -409,7 +401,7 @@ Deno.test("readProfile returns what the SDK parser reads after an edit", async (
 });
 
 Deno.test("updateProfileFile from 8 concurrent processes keeps every profile and the existing bytes", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const path = `${dir}/credentials`;
     await Deno.writeTextFile(path, HAND_WRITTEN, { mode: 0o600 });
     const script = `${dir}/writer.ts`;
@@ -469,7 +461,7 @@ for (let round = 0; round < 5; round++) {
 });
 
 Deno.test("updateProfileFile goes on at once past lock files left behind, whatever they hold (round 1's stuck case: a live pid and a time in the future), and removes them", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const path = `${dir}/credentials`;
     const leftovers = [
       "",
@@ -492,7 +484,7 @@ Deno.test("updateProfileFile goes on at once past lock files left behind, whatev
 });
 
 Deno.test("updateProfileFile gives up with CredentialsFileError after about 10 s while another process holds the lock, leaving the file and the lock file unchanged", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const path = `${dir}/credentials`;
     await Deno.writeTextFile(path, "[p]\nk = v\n");
     const holder = await spawnLockHolder(
@@ -525,7 +517,7 @@ await withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, 60_000))
 });
 
 Deno.test("a FIFO, a folder or a device in place of the credentials or config file: updateProfileFile and readProfile refuse it at once with CredentialsFileError, never open it, and leave it as it was", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const fifo = `${dir}/fifo`;
     const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
     assert.ok(made.success, "mkfifo");
@@ -572,7 +564,7 @@ Deno.test("the AWS CLI reads the credentials file updateProfileFile wrote", asyn
         "(deno run -A tests/support/setup.ts).",
     );
   }
-  await withTempDir(async (dir) => {
+  await withTempDir("aws_files_test_", async (dir) => {
     const path = `${dir}/credentials`;
     await Deno.writeTextFile(path, HAND_WRITTEN, { mode: 0o600 });
     const values = {

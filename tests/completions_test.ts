@@ -14,7 +14,7 @@ import {
 } from "../cli/completions.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { makeTempHome, runAdmin, runAuth } from "./support/cli.ts";
-import { runCommand, shellInstalled } from "./support/tools.ts";
+import { runCommand, shellInstalled, tempDir } from "./support/tools.ts";
 
 /** zsh and fish come from tests/support/setup.ts; a missing one fails. */
 function requireShell(shell: string): void {
@@ -32,10 +32,13 @@ const programs = {
 type ProgramName = keyof typeof programs;
 
 /** Writes the completion script of a program for a shell to a temp file. */
-async function scriptFile(program: ProgramName, shell: Shell) {
-  const file = await Deno.makeTempFile({ prefix: `completion-${shell}-` });
-  await Deno.writeTextFile(file, completionScript(programs[program](), shell));
-  return file;
+async function scriptFile(
+  program: ProgramName,
+  shell: Shell,
+): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempFile({ prefix: `completion-${shell}-` });
+  await Deno.writeTextFile(path, completionScript(programs[program](), shell));
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path) };
 }
 
 /**
@@ -46,7 +49,8 @@ async function bashComplete(
   program: ProgramName,
   lines: string[][],
 ): Promise<string[][]> {
-  const file = await scriptFile(program, "bash");
+  await using script = await scriptFile(program, "bash");
+  const file = script.path;
   const driver = `
 source "$1"
 spec=$(complete -p "$2") || exit 3
@@ -61,46 +65,38 @@ while IFS=$'\\x1f' read -r -a COMP_WORDS; do
   "$fn" "$2" "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD - 1]}"
   (IFS=$'\\x1f'; printf '%s\\n' "\${COMPREPLY[*]}")
 done`;
-  try {
-    // Each line ends with a sentinel field, so that an empty last word
-    // (completing after a space) survives \`read -a\`.
-    const input = lines.map((words) => [program, ...words, "."].join("\x1f"))
-      .join("\n") + "\n";
-    const run = await runCommand(
-      "bash",
-      ["--norc", "--noprofile", "-c", driver, "driver", file, program],
-      { stdin: input },
-    );
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stderr, "");
-    const replies = run.stdout.split("\n").slice(0, lines.length);
-    return replies.map((reply) => reply ? reply.split("\x1f") : []);
-  } finally {
-    await Deno.remove(file);
-  }
+  // Each line ends with a sentinel field, so that an empty last word
+  // (completing after a space) survives \`read -a\`.
+  const input = lines.map((words) => [program, ...words, "."].join("\x1f"))
+    .join("\n") + "\n";
+  const run = await runCommand(
+    "bash",
+    ["--norc", "--noprofile", "-c", driver, "driver", file, program],
+    { stdin: input },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, "");
+  const replies = run.stdout.split("\n").slice(0, lines.length);
+  return replies.map((reply) => reply ? reply.split("\x1f") : []);
 }
 
 Deno.test("completions bash|zsh|fish on both entry points print the script built from the parser; an unknown shell is exit 2", async () => {
-  const home = await makeTempHome();
-  try {
-    for (const shell of ["bash", "zsh", "fish"] as const) {
-      const run = await runAuth(["completions", shell], home.env);
-      assert.equal(run.code, 0, run.stderr);
-      assert.equal(
-        run.stdout,
-        `${completionScript(buildAuthProgram(), shell)}\n`,
-      );
-    }
-    const admin = await runAdmin(["completions", "bash"], home.env);
-    assert.equal(admin.code, 0, admin.stderr);
-    assert.match(admin.stdout, /^complete -F \S+ aws-cognito-admin$/m);
-
-    const bad = await runAuth(["completions", "powershell"], home.env);
-    assert.equal(bad.code, ExitCode.usage);
-    assert.match(bad.stderr, /bash, zsh, fish/);
-  } finally {
-    await home.cleanup();
+  await using home = await makeTempHome();
+  for (const shell of ["bash", "zsh", "fish"] as const) {
+    const run = await runAuth(["completions", shell], home.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stdout,
+      `${completionScript(buildAuthProgram(), shell)}\n`,
+    );
   }
+  const admin = await runAdmin(["completions", "bash"], home.env);
+  assert.equal(admin.code, 0, admin.stderr);
+  assert.match(admin.stdout, /^complete -F \S+ aws-cognito-admin$/m);
+
+  const bad = await runAuth(["completions", "powershell"], home.env);
+  assert.equal(bad.code, ExitCode.usage);
+  assert.match(bad.stderr, /bash, zsh, fish/);
 });
 
 Deno.test("bash: completing `logi` gives `login`", async () => {
@@ -185,16 +181,16 @@ Deno.test({
     "zsh: the script parses, registers with compdef, and offers `login` for `logi`",
   async fn() {
     requireShell("zsh");
-    const file = await scriptFile("aws-cognito-auth", "zsh");
-    try {
-      const parse = await runCommand("zsh", ["-n", file]);
-      assert.equal(parse.code, 0, parse.stderr);
-      // compsys itself needs an interactive shell; stand-ins for its
-      // functions record what the script offers.
-      const run = await runCommand("zsh", [
-        "-f",
-        "-c",
-        `compdef() { print -r -- "compdef $*"; }
+    await using script = await scriptFile("aws-cognito-auth", "zsh");
+    const file = script.path;
+    const parse = await runCommand("zsh", ["-n", file]);
+    assert.equal(parse.code, 0, parse.stderr);
+    // compsys itself needs an interactive shell; stand-ins for its
+    // functions record what the script offers.
+    const run = await runCommand("zsh", [
+      "-f",
+      "-c",
+      `compdef() { print -r -- "compdef $*"; }
 _describe() { print -rl -- "\${(@P)\${@[-1]}}"; }
 compadd() { print -rl -- "\${(@P)\${@[-1]}}"; }
 source "$1"
@@ -206,18 +202,15 @@ _aws_cognito_auth
 print -r -- ---
 words=(aws-cognito-auth completions ''); CURRENT=3; PREFIX=''
 _aws_cognito_auth`,
-        "zsh",
-        file,
-      ]);
-      assert.equal(run.code, 0, run.stderr);
-      const [registered, afterValue, shells] = run.stdout.split("---\n");
-      assert.match(registered, /^compdef _aws_cognito_auth aws-cognito-auth$/m);
-      assert.match(registered, /^login:Sign in/m);
-      assert.equal(afterValue, "");
-      assert.deepEqual(shells.trim().split("\n"), ["bash", "zsh", "fish"]);
-    } finally {
-      await Deno.remove(file);
-    }
+      "zsh",
+      file,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const [registered, afterValue, shells] = run.stdout.split("---\n");
+    assert.match(registered, /^compdef _aws_cognito_auth aws-cognito-auth$/m);
+    assert.match(registered, /^login:Sign in/m);
+    assert.equal(afterValue, "");
+    assert.deepEqual(shells.trim().split("\n"), ["bash", "zsh", "fish"]);
   },
 });
 
@@ -225,34 +218,30 @@ Deno.test({
   name: "fish: the script parses and `complete -C` offers `login` for `logi`",
   async fn() {
     requireShell("fish");
-    const file = await scriptFile("aws-cognito-auth", "fish");
-    const home = await Deno.makeTempDir({ prefix: "fish-home-" });
-    try {
-      const parse = await runCommand("fish", ["--no-execute", file]);
-      assert.equal(parse.code, 0, parse.stderr);
-      const run = await runCommand("fish", [
-        "--no-config",
-        "-c",
-        `source $argv[1]
+    await using script = await scriptFile("aws-cognito-auth", "fish");
+    const file = script.path;
+    await using home = await tempDir("fish-home-");
+    const parse = await runCommand("fish", ["--no-execute", file]);
+    assert.equal(parse.code, 0, parse.stderr);
+    const run = await runCommand("fish", [
+      "--no-config",
+      "-c",
+      `source $argv[1]
 complete -C 'aws-cognito-auth logi'
 echo ---
 complete -C 'aws-cognito-auth login --pro'
 echo ---
 complete -C 'aws-cognito-auth completions '`,
-        file,
-      ], { env: { HOME: home } });
-      assert.equal(run.code, 0, run.stderr);
-      const [login, profile, shells] = run.stdout.split("---\n");
-      assert.match(login, /^login\tSign in/);
-      assert.match(profile, /^--profile\t/);
-      assert.deepEqual(shells.trim().split("\n").sort(), [
-        "bash",
-        "fish",
-        "zsh",
-      ]);
-    } finally {
-      await Deno.remove(file);
-      await Deno.remove(home, { recursive: true });
-    }
+      file,
+    ], { env: { HOME: home.path } });
+    assert.equal(run.code, 0, run.stderr);
+    const [login, profile, shells] = run.stdout.split("---\n");
+    assert.match(login, /^login\tSign in/);
+    assert.match(profile, /^--profile\t/);
+    assert.deepEqual(shells.trim().split("\n").sort(), [
+      "bash",
+      "fish",
+      "zsh",
+    ]);
   },
 });

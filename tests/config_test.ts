@@ -17,17 +17,9 @@ import {
   validateSettings,
 } from "../lib/config.ts";
 import { ConfigError, ExitCode } from "../lib/errors.ts";
+import { withTempDir } from "./support/tools.ts";
 
 const isWindows = Deno.build.os === "windows";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 const META = {
   configPath: "/home/me/.cognito-cli-config.json",
@@ -298,7 +290,7 @@ Deno.test("configFilePath throws ConfigError when there is no home and no overri
 });
 
 Deno.test("loadSettings reads the file named by COGNITO_CLI_CONFIG and reports unknown keys", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "elsewhere.json");
     await Deno.writeTextFile(
       path,
@@ -329,7 +321,7 @@ Deno.test("loadSettings reads the file named by COGNITO_CLI_CONFIG and reports u
 });
 
 Deno.test("loadSettings works without a config file", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const resolved = await loadSettings({}, {
       HOME: dir,
       COGNITO_CLIENT_ID: "abc123",
@@ -344,13 +336,13 @@ Deno.test("loadSettings works without a config file", async () => {
 // --- loadConfigFile --------------------------------------------------------
 
 Deno.test("loadConfigFile returns undefined for a missing file", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     assert.equal(await loadConfigFile(join(dir, "nope.json")), undefined);
   });
 });
 
 Deno.test("loadConfigFile maps snake_case keys and keeps the raw object", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     const raw = {
       user_pool_id: "us-east-1_AbC123xyz",
@@ -430,7 +422,7 @@ Deno.test("loadConfigFile rejects invalid JSON naming the file, line and column"
       reason: /unexpected 't'/,
     },
   ];
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "broken.json");
     for (const { text, line, column, reason } of cases) {
       await Deno.writeTextFile(path, text);
@@ -450,7 +442,7 @@ Deno.test("loadConfigFile rejects invalid JSON naming the file, line and column"
 });
 
 Deno.test("loadConfigFile does not quote the file's text in a JSON error", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     await Deno.writeTextFile(path, '{"note": "do-not-echo-me", "x": nope}');
     const error = await configErrorFromAsync(() => loadConfigFile(path));
@@ -459,7 +451,7 @@ Deno.test("loadConfigFile does not quote the file's text in a JSON error", async
 });
 
 Deno.test("loadConfigFile rejects a top level that is not an object", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     for (
       const [text, kind] of [["[]", "an array"], ['"us-east-1"', "a string"], [
@@ -477,7 +469,7 @@ Deno.test("loadConfigFile rejects a top level that is not an object", async () =
 });
 
 Deno.test("loadConfigFile rejects known keys whose value is not a string, naming each key", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     await Deno.writeTextFile(
       path,
@@ -499,7 +491,7 @@ Deno.test("loadConfigFile rejects known keys whose value is not a string, naming
 });
 
 Deno.test("loadConfigFile turns an unreadable path into a ConfigError", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const error = await configErrorFromAsync(() => loadConfigFile(dir));
     assert.ok(error.message.includes(dir), error.message);
     assert.match(error.message, /Could not read/);
@@ -750,7 +742,7 @@ Deno.test("validateSettings allows a user pool and an identity pool in different
 // --- saveConfigFile --------------------------------------------------------
 
 Deno.test("saveConfigFile writes mode 0600 snake_case JSON that loadConfigFile reads back", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "nested", "deeper", "c.json");
     const settings: Settings = {
       userPoolId: "us-east-1_7d3223d999794a30a2bb7df81c784ba4",
@@ -782,7 +774,7 @@ Deno.test("saveConfigFile writes mode 0600 snake_case JSON that loadConfigFile r
 });
 
 Deno.test("saveConfigFile replaces the file atomically and leaves no temp file behind", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     await Deno.writeTextFile(path, '{"region": "eu-west-1"}', { mode: 0o644 });
     if (!isWindows) await Deno.chmod(path, 0o644);
@@ -805,7 +797,7 @@ Deno.test("saveConfigFile replaces the file atomically and leaves no temp file b
 });
 
 Deno.test("saveConfigFile removes its temp file when the write fails", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     await Deno.mkdir(path); // rename over a folder fails
     const error = await configErrorFromAsync(() =>
@@ -819,7 +811,7 @@ Deno.test("saveConfigFile removes its temp file when the write fails", async () 
 });
 
 Deno.test("saveConfigFile keeps unknown keys and their order, and drops unset known keys", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     await Deno.writeTextFile(
       path,
@@ -853,7 +845,7 @@ Deno.test("saveConfigFile keeps unknown keys and their order, and drops unset kn
 });
 
 Deno.test("saveConfigFile keeps a __proto__ key from the old file as plain data", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");
     const raw = JSON.parse(
       '{"__proto__": {"polluted": true}, "region": "us-east-1"}',
@@ -870,7 +862,7 @@ Deno.test({
     "saveConfigFile writes through a symlinked config file and keeps the link",
   ignore: isWindows,
   fn: async () => {
-    await withTempDir(async (dir) => {
+    await withTempDir("config_test_", async (dir) => {
       const target = join(dir, "dotfiles", "cognito.json");
       await Deno.mkdir(join(dir, "dotfiles"));
       await Deno.writeTextFile(target, "{}");
@@ -1124,7 +1116,7 @@ Deno.test("managed_login_domain takes an https origin, http only for loopback ho
     assert.match(error.message, /expected an https origin/);
   }
 
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "cfg.json");
     await Deno.writeTextFile(
       path,
@@ -1163,7 +1155,7 @@ Deno.test("callback_port defaults to 47291, takes 1 to 65535 from flag, env or f
     assert.match(error.message, /callback port .*from flag --callback-port/);
     assert.match(error.message, /expected a port number from 1 to 65535/);
   }
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "cfg.json");
     await Deno.writeTextFile(path, JSON.stringify({ callback_port: 9001 }));
     assert.equal((await loadConfigFile(path))?.settings.callbackPort, "9001");
@@ -1173,7 +1165,7 @@ Deno.test("callback_port defaults to 47291, takes 1 to 65535 from flag, env or f
 });
 
 Deno.test("the admin config file names the proxy function when nothing closer does, and the source names that file", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_test_", async (dir) => {
     const admin = join(dir, ".cognito-admin-config.json");
     await Deno.writeTextFile(
       admin,

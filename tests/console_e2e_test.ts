@@ -42,190 +42,166 @@ function assertNoSecrets(text: string, tokens: string[]): void {
 
 Deno.test("console --print (stand-in for AWS's federation endpoint): the Session is exactly the profile's keys, the link leads to the console page, and stderr says the link is a secret", async () => {
   await using federation = startFederationStandIn();
-  const home = await homeWithSession("dev");
-  try {
-    federation.expect(() => sampleSession("dev", new Date()).credentials);
-    const run = await runAuth(
-      ["console", "--profile", "dev", "--print", "--destination", "s3"],
-      { ...home.env, COGNITO_FEDERATION_ENDPOINT: federation.endpoint },
-    );
-    assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(federation.tokenRequests, [
-      { sessionDuration: null, accepted: true },
-    ]);
-    const link = new URL(run.stdout.trim());
-    assert.equal(link.origin + link.pathname, federation.endpoint);
-    assert.equal(link.searchParams.get("Action"), "login");
-    assert.equal(
-      link.searchParams.get("SigninToken"),
-      federation.issuedTokens[0],
-    );
-    assert.equal(
-      link.searchParams.get("Destination"),
-      "https://console.aws.amazon.com/s3/home?region=us-east-1",
-    );
-    assert.match(run.stderr, /treat it as a password/);
-    assert.match(run.stderr, /15 minutes/);
-    assertNoSecrets(run.stderr, federation.issuedTokens);
-    assertNoSecrets(run.stdout, []);
+  await using home = await homeWithSession("dev");
+  federation.expect(() => sampleSession("dev", new Date()).credentials);
+  const run = await runAuth(
+    ["console", "--profile", "dev", "--print", "--destination", "s3"],
+    { ...home.env, COGNITO_FEDERATION_ENDPOINT: federation.endpoint },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(federation.tokenRequests, [
+    { sessionDuration: null, accepted: true },
+  ]);
+  const link = new URL(run.stdout.trim());
+  assert.equal(link.origin + link.pathname, federation.endpoint);
+  assert.equal(link.searchParams.get("Action"), "login");
+  assert.equal(
+    link.searchParams.get("SigninToken"),
+    federation.issuedTokens[0],
+  );
+  assert.equal(
+    link.searchParams.get("Destination"),
+    "https://console.aws.amazon.com/s3/home?region=us-east-1",
+  );
+  assert.match(run.stderr, /treat it as a password/);
+  assert.match(run.stderr, /15 minutes/);
+  assertNoSecrets(run.stderr, federation.issuedTokens);
+  assertNoSecrets(run.stdout, []);
 
-    const page = await fetch(link);
-    assert.equal(page.status, 200);
-    assert.match(await page.text(), new RegExp(CONSOLE_PAGE_TITLE));
-  } finally {
-    await home.cleanup();
-  }
+  const page = await fetch(link);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), new RegExp(CONSOLE_PAGE_TITLE));
 });
 
 Deno.test("console opens the link with $BROWSER set to headless Chromium, which follows it to the page of the stand-in for AWS's federation endpoint; the link is never printed", async () => {
   await using federation = startFederationStandIn();
-  const home = await homeWithSession("default");
-  try {
-    federation.expect(() => sampleSession("default", new Date()).credentials);
-    const browser = await writeHeadlessChromium(home.dir);
-    const run = await runAuth(
-      ["console", "--destination", "ec2", "--duration", "2"],
-      {
-        ...home.env,
-        COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
-        BROWSER: browser,
-      },
-    );
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, "", "nothing on stdout without --print");
-    assert.match(run.stderr, /Opened the AWS console \(us-east-1\)/);
-    assert.match(run.stderr, /lasts for 2 h/);
-    assert.deepEqual(federation.tokenRequests, [
-      { sessionDuration: "7200", accepted: true },
-    ]);
-    const visit = await federation.waitForVisit(60_000);
-    assert.ok(visit, "Chromium never reached the sign-in link");
-    assert.equal(visit.accepted, true);
-    assert.match(visit.userAgent, /HeadlessChrome|Chrome/);
-    assert.equal(visit.issuer, "aws-cognito-auth");
-    assert.equal(
-      visit.destination,
-      "https://console.aws.amazon.com/ec2/home?region=us-east-1",
-    );
-    assert.ok(!run.stderr.includes(federation.endpoint + "?"));
-    assertNoSecrets(run.stderr, federation.issuedTokens);
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await homeWithSession("default");
+  federation.expect(() => sampleSession("default", new Date()).credentials);
+  const browser = await writeHeadlessChromium(home.dir);
+  const run = await runAuth(
+    ["console", "--destination", "ec2", "--duration", "2"],
+    {
+      ...home.env,
+      COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
+      BROWSER: browser,
+    },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, "", "nothing on stdout without --print");
+  assert.match(run.stderr, /Opened the AWS console \(us-east-1\)/);
+  assert.match(run.stderr, /lasts for 2 h/);
+  assert.deepEqual(federation.tokenRequests, [
+    { sessionDuration: "7200", accepted: true },
+  ]);
+  const visit = await federation.waitForVisit(60_000);
+  assert.ok(visit, "Chromium never reached the sign-in link");
+  assert.equal(visit.accepted, true);
+  assert.match(visit.userAgent, /HeadlessChrome|Chrome/);
+  assert.equal(visit.issuer, "aws-cognito-auth");
+  assert.equal(
+    visit.destination,
+    "https://console.aws.amazon.com/ec2/home?region=us-east-1",
+  );
+  assert.ok(!run.stderr.includes(federation.endpoint + "?"));
+  assertNoSecrets(run.stderr, federation.issuedTokens);
 });
 
 Deno.test("console with no usable browser fails with exit 66, names the $BROWSER command tried, and does not print the link", async () => {
   await using federation = startFederationStandIn();
-  const home = await homeWithSession("default");
-  try {
-    federation.expect(() => sampleSession("default", new Date()).credentials);
-    const run = await runAuth(["console"], {
-      ...home.env,
-      COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
-      BROWSER: `${home.dir}/no-such-browser`,
-    });
-    assert.equal(run.code, ExitCode.browserOpenFailed, run.stderr);
-    assert.match(
-      run.stderr,
-      /No browser could be opened \(tried \S*no-such-browser\)/,
-    );
-    assert.match(run.stderr, /--print/);
-    assert.equal(run.stdout, "");
-    assertNoSecrets(run.stderr, federation.issuedTokens);
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await homeWithSession("default");
+  federation.expect(() => sampleSession("default", new Date()).credentials);
+  const run = await runAuth(["console"], {
+    ...home.env,
+    COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
+    BROWSER: `${home.dir}/no-such-browser`,
+  });
+  assert.equal(run.code, ExitCode.browserOpenFailed, run.stderr);
+  assert.match(
+    run.stderr,
+    /No browser could be opened \(tried \S*no-such-browser\)/,
+  );
+  assert.match(run.stderr, /--print/);
+  assert.equal(run.stdout, "");
+  assertNoSecrets(run.stderr, federation.issuedTokens);
 });
 
 Deno.test("console refuses long-term keys in the credentials file with exit 55, before any request to the stand-in for AWS's federation endpoint", async () => {
   await using federation = startFederationStandIn();
-  const home = await makeTempHome();
-  try {
-    await Deno.mkdir(`${home.dir}/.aws`);
-    await Deno.writeTextFile(
-      home.credentialsFile,
-      "[old]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n" +
-        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
-    );
-    const run = await runAuth(
-      ["console", "--profile", "old", "--region", "eu-west-1", "--print"],
-      { ...home.env, COGNITO_FEDERATION_ENDPOINT: federation.endpoint },
-    );
-    assert.equal(run.code, ExitCode.consoleSignIn, run.stderr);
-    assert.match(run.stderr, /long-term keys/);
-    assert.equal(federation.tokenRequests.length, 0);
-    assert.ok(!run.stderr.includes("wJalrXUtnFEMI"));
-    assert.equal(run.stdout, "");
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await makeTempHome();
+  await Deno.mkdir(`${home.dir}/.aws`);
+  await Deno.writeTextFile(
+    home.credentialsFile,
+    "[old]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n" +
+      "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+  );
+  const run = await runAuth(
+    ["console", "--profile", "old", "--region", "eu-west-1", "--print"],
+    { ...home.env, COGNITO_FEDERATION_ENDPOINT: federation.endpoint },
+  );
+  assert.equal(run.code, ExitCode.consoleSignIn, run.stderr);
+  assert.match(run.stderr, /long-term keys/);
+  assert.equal(federation.tokenRequests.length, 0);
+  assert.ok(!run.stderr.includes("wJalrXUtnFEMI"));
+  assert.equal(run.stdout, "");
 });
 
 Deno.test("console: a Session the stand-in for AWS's federation endpoint refuses is exit 55 with no secret printed; a bad --duration or --destination is exit 2 before any request", async () => {
   await using federation = startFederationStandIn();
-  const home = await homeWithSession("default");
-  try {
-    federation.expect(() => ({
-      ...sampleSession("default", new Date()).credentials,
-      sessionToken: "some other token",
-    }));
-    const env = {
-      ...home.env,
-      COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
-    };
-    const refused = await runAuth(["console", "--print"], env);
-    assert.equal(refused.code, ExitCode.consoleSignIn, refused.stderr);
-    assert.match(refused.stderr, /refused the credentials of profile default/);
-    assert.equal(refused.stdout, "");
-    assertNoSecrets(refused.stderr, []);
+  await using home = await homeWithSession("default");
+  federation.expect(() => ({
+    ...sampleSession("default", new Date()).credentials,
+    sessionToken: "some other token",
+  }));
+  const env = {
+    ...home.env,
+    COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
+  };
+  const refused = await runAuth(["console", "--print"], env);
+  assert.equal(refused.code, ExitCode.consoleSignIn, refused.stderr);
+  assert.match(refused.stderr, /refused the credentials of profile default/);
+  assert.equal(refused.stdout, "");
+  assertNoSecrets(refused.stderr, []);
 
-    for (
-      const args of [
-        ["--duration", "10m"],
-        ["--duration", "13"],
-        ["--destination", "https://evil.example/console"],
-        ["--destination", "http://console.aws.amazon.com/s3"],
-      ]
-    ) {
-      const run = await runAuth(["console", "--print", ...args], env);
-      assert.equal(run.code, ExitCode.usage, `${args}: ${run.stderr}`);
-    }
-    assert.equal(federation.tokenRequests.length, 1);
-  } finally {
-    await home.cleanup();
+  for (
+    const args of [
+      ["--duration", "10m"],
+      ["--duration", "13"],
+      ["--destination", "https://evil.example/console"],
+      ["--destination", "http://console.aws.amazon.com/s3"],
+    ]
+  ) {
+    const run = await runAuth(["console", "--print", ...args], env);
+    assert.equal(run.code, ExitCode.usage, `${args}: ${run.stderr}`);
   }
+  assert.equal(federation.tokenRequests.length, 1);
 });
 
 Deno.test("console refreshes a saved sign-in that is close to expiry through moto and signs in with the new keys (stand-in for AWS's federation endpoint)", async () => {
   const { moto, relay, userEnv } = await relayedMoto;
   await using federation = startFederationStandIn();
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
-  try {
-    const env = userEnv(home, stack);
-    const login = await runAuth(
-      ["login", "-u", stack.username, "--no-lambda-proxy", "--format", "json"],
-      { ...env, COGNITO_PASSWORD: stack.password },
-    );
-    assert.equal(login.code, 0, login.stderr);
-    // moto's Identity Pool credentials last 90 s: inside the refresh window.
-    federation.expect(async () =>
-      (await readSession(home.env, "default"))!.credentials
-    );
-    const before = relay.exchanges.length;
-    const run = await runAuth(["console", "--print"], {
-      ...env,
-      COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
-    });
-    assert.equal(run.code, 0, run.stderr);
-    const actions = relay.exchanges.slice(before).map((e) => e.action);
-    assert.ok(actions.includes("InitiateAuth"), `no refresh: ${actions}`);
-    assert.deepEqual(federation.tokenRequests, [
-      { sessionDuration: null, accepted: true },
-    ]);
-    assert.match(run.stderr, /Refreshing the sign-in/);
-    assert.ok(!run.stderr.includes(stack.password));
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await makeTempHome();
+  const env = userEnv(home, stack);
+  const login = await runAuth(
+    ["login", "-u", stack.username, "--no-lambda-proxy", "--format", "json"],
+    { ...env, COGNITO_PASSWORD: stack.password },
+  );
+  assert.equal(login.code, 0, login.stderr);
+  // moto's Identity Pool credentials last 90 s: inside the refresh window.
+  federation.expect(async () =>
+    (await readSession(home.env, "default"))!.credentials
+  );
+  const before = relay.exchanges.length;
+  const run = await runAuth(["console", "--print"], {
+    ...env,
+    COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const actions = relay.exchanges.slice(before).map((e) => e.action);
+  assert.ok(actions.includes("InitiateAuth"), `no refresh: ${actions}`);
+  assert.deepEqual(federation.tokenRequests, [
+    { sessionDuration: null, accepted: true },
+  ]);
+  assert.match(run.stderr, /Refreshing the sign-in/);
+  assert.ok(!run.stderr.includes(stack.password));
 });

@@ -23,7 +23,13 @@ import {
   sessionFile,
   writeSession,
 } from "../lib/session_cache.ts";
-import { AUTH_TS, DENO_DIR, makeTempHome, runAuth } from "./support/cli.ts";
+import {
+  AUTH_TS,
+  DENO_DIR,
+  makeTempHome,
+  runAuth,
+  type TempHome,
+} from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import {
   requestsDuring,
@@ -60,9 +66,8 @@ const ONE_REFRESH = {
  * cached credentials moved inside the refresh window. `env` has no
  * password: a refresh can only use the refresh token.
  */
-async function signedInNearExpiry(profile: string) {
+async function signedInNearExpiry(home: TempHome, profile: string) {
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
   const login = await runAuth(
     ["login", "-u", stack.username, "--profile", profile, "--no-lambda-proxy"],
     { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
@@ -74,7 +79,6 @@ async function signedInNearExpiry(profile: string) {
   const env: Record<string, string> = { ...userEnv(home, stack), ...WINDOW };
   assert.equal(env.COGNITO_PASSWORD, undefined);
   return {
-    home,
     env,
     oldKey: session.credentials.accessKeyId,
     lockPath: `${(await sessionFile(home.env, profile))!}.lock`,
@@ -114,52 +118,50 @@ async function ended(child: Deno.ChildProcess): Promise<void> {
 }
 
 Deno.test(`${RUNS} credential-process runs at once inside the refresh window: one REFRESH_TOKEN_AUTH and one GetCredentialsForIdentity between them, all exit 0 and print the same new credentials`, async () => {
-  const { home, env, oldKey, lockPath } = await signedInNearExpiry("par");
-  try {
-    const issuedBefore = issued.length;
-    const started = Date.now();
-    const [runs, counts, bodies] = await requestsDuring(
-      relay,
-      () =>
-        Promise.all(
-          Array.from(
-            { length: RUNS },
-            () => runAuth(["credential-process", "--profile", "par"], env),
-          ),
+  await using home = await makeTempHome();
+  const { env, oldKey, lockPath } = await signedInNearExpiry(home, "par");
+  const issuedBefore = issued.length;
+  const started = Date.now();
+  const [runs, counts, bodies] = await requestsDuring(
+    relay,
+    () =>
+      Promise.all(
+        Array.from(
+          { length: RUNS },
+          () => runAuth(["credential-process", "--profile", "par"], env),
         ),
-    );
-    const elapsed = Date.now() - started;
-    for (const run of runs) {
-      assert.equal(run.code, 0, run.stderr);
-      assertNoStackTrace(run);
-    }
-    assert.deepEqual(counts, ONE_REFRESH);
-    assert.equal(JSON.parse(bodies[0]).AuthFlow, "REFRESH_TOKEN_AUTH");
-    assert.equal(issued.length, issuedBefore + 1);
-    const newKey = issued[issued.length - 1];
-    assert.notEqual(newKey, oldKey);
-
-    // The same JSON, byte for byte, from every run: the one refresh's.
-    assert.deepEqual(new Set(runs.map((r) => r.stdout)).size, 1);
-    const json = JSON.parse(runs[0].stdout);
-    assert.equal(json.Version, 1);
-    assert.equal(json.AccessKeyId, newKey);
-    assert.equal(
-      runs.filter((r) => /Refreshing the sign-in/.test(r.stderr)).length,
-      1,
-      "exactly one run refreshed",
-    );
-    const saved = (await readSession(home.env, "par"))!;
-    assert.equal(saved.credentials.accessKeyId, newKey);
-    assert.deepEqual(await sessionFolder(lockPath), ["par.json"]);
-    console.log(`${RUNS} runs at once, 1 refresh, ${elapsed} ms in all`);
-  } finally {
-    await home.cleanup();
+      ),
+  );
+  const elapsed = Date.now() - started;
+  for (const run of runs) {
+    assert.equal(run.code, 0, run.stderr);
+    assertNoStackTrace(run);
   }
+  assert.deepEqual(counts, ONE_REFRESH);
+  assert.equal(JSON.parse(bodies[0]).AuthFlow, "REFRESH_TOKEN_AUTH");
+  assert.equal(issued.length, issuedBefore + 1);
+  const newKey = issued[issued.length - 1];
+  assert.notEqual(newKey, oldKey);
+
+  // The same JSON, byte for byte, from every run: the one refresh's.
+  assert.deepEqual(new Set(runs.map((r) => r.stdout)).size, 1);
+  const json = JSON.parse(runs[0].stdout);
+  assert.equal(json.Version, 1);
+  assert.equal(json.AccessKeyId, newKey);
+  assert.equal(
+    runs.filter((r) => /Refreshing the sign-in/.test(r.stderr)).length,
+    1,
+    "exactly one run refreshed",
+  );
+  const saved = (await readSession(home.env, "par"))!;
+  assert.equal(saved.credentials.accessKeyId, newKey);
+  assert.deepEqual(await sessionFolder(lockPath), ["par.json"]);
+  console.log(`${RUNS} runs at once, 1 refresh, ${elapsed} ms in all`);
 });
 
 Deno.test("exec and credential-process queued behind a held lock: once it is released, one of them refreshes and every command sees the key credential-process prints", async () => {
-  const { home, env, lockPath } = await signedInNearExpiry("mix");
+  await using home = await makeTempHome();
+  const { env, lockPath } = await signedInNearExpiry(home, "mix");
   // Held long enough for every run to reach the lock and wait for it.
   const holder = await holderOf(lockPath.slice(0, -".lock".length), 2_000);
   try {
@@ -202,74 +204,70 @@ Deno.test("exec and credential-process queued behind a held lock: once it is rel
     );
   } finally {
     await ended(holder);
-    await home.cleanup();
   }
 });
 
 Deno.test("a refresh killed with SIGKILL while it held the lock has released it: the next credential-process goes on at once, says nothing about a lock, and refreshes once", async () => {
-  const { home, env, lockPath } = await signedInNearExpiry("killed");
+  await using home = await makeTempHome();
+  const { env, lockPath } = await signedInNearExpiry(home, "killed");
   // Cognito accepts the refresh and never answers, so the run stays inside
   // its lock until it is killed.
-  const hung = startRelay(
+  await using hung = startRelay(
     moto.endpoint,
     (e) => e.action === "InitiateAuth" ? { kind: "hang" } : { kind: "forward" },
   );
-  try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        AUTH_TS,
-        "credential-process",
-        "--profile",
-        "killed",
-      ],
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        ...env,
-        AWS_ENDPOINT_URL: hung.endpoint,
-      },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const asked = await waitFor(
-      () => Promise.resolve(hung.exchanges.length > 0),
-      20_000,
-      20,
-    );
-    if (!asked) child.kill("SIGKILL");
-    assert.ok(asked, "the refresh never reached Cognito");
-    assert.ok(await lockIsHeld(lockPath), "the hung run holds the lock");
-    child.kill("SIGKILL");
-    assert.equal((await child.status).signal, "SIGKILL");
-    assert.ok(await exists(lockPath), "the killed run left its lock file");
-    assert.equal(await lockIsHeld(lockPath), false, "the kernel released it");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      AUTH_TS,
+      "credential-process",
+      "--profile",
+      "killed",
+    ],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      ...env,
+      AWS_ENDPOINT_URL: hung.endpoint,
+    },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const asked = await waitFor(
+    () => Promise.resolve(hung.exchanges.length > 0),
+    20_000,
+    20,
+  );
+  if (!asked) child.kill("SIGKILL");
+  assert.ok(asked, "the refresh never reached Cognito");
+  assert.ok(await lockIsHeld(lockPath), "the hung run holds the lock");
+  child.kill("SIGKILL");
+  assert.equal((await child.status).signal, "SIGKILL");
+  assert.ok(await exists(lockPath), "the killed run left its lock file");
+  assert.equal(await lockIsHeld(lockPath), false, "the kernel released it");
 
-    const started = Date.now();
-    const [run, counts] = await requestsDuring(
-      relay,
-      () => runAuth(["credential-process", "--profile", "killed"], env),
-    );
-    const elapsed = Date.now() - started;
-    assert.equal(run.code, 0, run.stderr);
-    assertNoStackTrace(run);
-    assert.doesNotMatch(run.stderr, /lock/i);
-    assert.deepEqual(counts, ONE_REFRESH);
-    assert.equal(JSON.parse(run.stdout).AccessKeyId, issued.at(-1));
-    assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
-    assert.deepEqual(await sessionFolder(lockPath), ["killed.json"]);
-    console.log(`after a killed refresh, the next run took ${elapsed} ms`);
-  } finally {
-    await hung.stop();
-    await home.cleanup();
-  }
+  const started = Date.now();
+  const [run, counts] = await requestsDuring(
+    relay,
+    () => runAuth(["credential-process", "--profile", "killed"], env),
+  );
+  const elapsed = Date.now() - started;
+  assert.equal(run.code, 0, run.stderr);
+  assertNoStackTrace(run);
+  assert.doesNotMatch(run.stderr, /lock/i);
+  assert.deepEqual(counts, ONE_REFRESH);
+  assert.equal(JSON.parse(run.stdout).AccessKeyId, issued.at(-1));
+  assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
+  assert.deepEqual(await sessionFolder(lockPath), ["killed.json"]);
+  console.log(`after a killed refresh, the next run took ${elapsed} ms`);
 });
 
 Deno.test("while a live process holds the profile's lock, a refresh gives up after about 10 s with exit 10 and a message naming the lock file, and a cache hit does not wait at all", async () => {
-  const { home, env, lockPath } = await signedInNearExpiry("held");
+  await using home = await makeTempHome();
+  const { env, lockPath } = await signedInNearExpiry(home, "held");
   const holder = await holderOf(lockPath.slice(0, -".lock".length), 60_000);
   try {
     const started = Date.now();
@@ -312,12 +310,12 @@ Deno.test("while a live process holds the profile's lock, a refresh gives up aft
     assert.ok(hitTook < 5_000, `the cache hit took ${hitTook} ms`);
   } finally {
     await ended(holder);
-    await home.cleanup();
   }
 });
 
 Deno.test("a sessions folder that cannot be written: the refresh goes on without the lock, says why, and prints the new credentials", async () => {
-  const { home, env, lockPath } = await signedInNearExpiry("ro");
+  await using home = await makeTempHome();
+  const { env, lockPath } = await signedInNearExpiry(home, "ro");
   const folder = lockPath.slice(0, lockPath.lastIndexOf("/"));
   const args = [
     "run",
@@ -328,38 +326,34 @@ Deno.test("a sessions folder that cannot be written: the refresh goes on without
     "--profile",
     "ro",
   ];
-  try {
-    const [run, counts] = await requestsDuring(relay, async () => {
-      if (await unsharePrefix()) {
-        // A read-only bind mount of the folder, seen by this run alone.
-        return await runIsolated(
-          ["-m"],
-          `mount --bind ${shellQuote(folder)} ${shellQuote(folder)}\n` +
-            `mount -o remount,bind,ro ${shellQuote(folder)}`,
-          Deno.execPath(),
-          args,
-          env,
-        );
-      }
-      assert.notEqual(Deno.uid(), 0, "root without namespaces: no fault");
-      await Deno.chmod(folder, 0o500);
-      try {
-        return await runCommand(Deno.execPath(), args, { env });
-      } finally {
-        await Deno.chmod(folder, 0o700);
-      }
-    });
-    assert.equal(run.code, 0, run.stderr);
-    assertNoStackTrace(run);
-    assert.match(
-      run.stderr,
-      /Refreshing the sign-in of profile ro without its lock: .*(Read-only file system|Permission denied)/,
-    );
-    assert.match(run.stderr, /Cannot write the session cache/);
-    assert.deepEqual(counts, ONE_REFRESH);
-    assert.equal(JSON.parse(run.stdout).AccessKeyId, issued.at(-1));
-    assert.deepEqual(await sessionFolder(lockPath), ["ro.json"]);
-  } finally {
-    await home.cleanup();
-  }
+  const [run, counts] = await requestsDuring(relay, async () => {
+    if (await unsharePrefix()) {
+      // A read-only bind mount of the folder, seen by this run alone.
+      return await runIsolated(
+        ["-m"],
+        `mount --bind ${shellQuote(folder)} ${shellQuote(folder)}\n` +
+          `mount -o remount,bind,ro ${shellQuote(folder)}`,
+        Deno.execPath(),
+        args,
+        env,
+      );
+    }
+    assert.notEqual(Deno.uid(), 0, "root without namespaces: no fault");
+    await Deno.chmod(folder, 0o500);
+    try {
+      return await runCommand(Deno.execPath(), args, { env });
+    } finally {
+      await Deno.chmod(folder, 0o700);
+    }
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assertNoStackTrace(run);
+  assert.match(
+    run.stderr,
+    /Refreshing the sign-in of profile ro without its lock: .*(Read-only file system|Permission denied)/,
+  );
+  assert.match(run.stderr, /Cannot write the session cache/);
+  assert.deepEqual(counts, ONE_REFRESH);
+  assert.equal(JSON.parse(run.stdout).AccessKeyId, issued.at(-1));
+  assert.deepEqual(await sessionFolder(lockPath), ["ro.json"]);
 });

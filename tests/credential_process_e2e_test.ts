@@ -55,158 +55,150 @@ async function login(home: TempHome, stack: CognitoStack, profile: string) {
 
 Deno.test("the real AWS CLI runs sts get-caller-identity through the credential_process setup-profile wrote, and a second call within the refresh window makes no request to Cognito", async () => {
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
-  try {
-    await login(home, stack, "cp");
-    const setup = await runAuth(
-      ["setup-profile", "--profile", "cp"],
-      userEnv(home),
-    );
-    assert.equal(setup.code, 0, setup.stderr);
-    const config = await Deno.readTextFile(home.configFile);
-    // Quoted as this system's AWS CLI reads it: the Windows rules there.
-    const line = quoteCommandLine(
-      [
-        Deno.execPath(),
-        "run",
-        "-A",
-        AUTH_TS,
-        "credential-process",
-        "--profile",
-        "cp",
-      ],
-      Deno.build.os,
-    );
+  await using home = await makeTempHome();
+  await login(home, stack, "cp");
+  const setup = await runAuth(
+    ["setup-profile", "--profile", "cp"],
+    userEnv(home),
+  );
+  assert.equal(setup.code, 0, setup.stderr);
+  const config = await Deno.readTextFile(home.configFile);
+  // Quoted as this system's AWS CLI reads it: the Windows rules there.
+  const line = quoteCommandLine(
+    [
+      Deno.execPath(),
+      "run",
+      "-A",
+      AUTH_TS,
+      "credential-process",
+      "--profile",
+      "cp",
+    ],
+    Deno.build.os,
+  );
+  assert.equal(
+    config,
+    `[profile cp]\nregion = us-east-1\ncredential_process = ${line}\n`,
+  );
+  // The keys login wrote would win over credential_process: gone.
+  assert.doesNotMatch(
+    await Deno.readTextFile(home.credentialsFile),
+    /\[cp\]/,
+  );
+
+  // No password anywhere in the AWS CLI's environment; the window is 0 s,
+  // so the 90-second credentials in the cache are used as they are.
+  const cliEnv = { ...userEnv(home), COGNITO_AUTH_REFRESH_WINDOW: "0" };
+  for (const call of ["first", "second"]) {
+    const [who, counts] = await requestsDuring(relay, () =>
+      awsCli(
+        ["sts", "get-caller-identity", "--profile", "cp", "--output", "json"],
+        cliEnv,
+      ));
+    assert.equal(who.code, 0, `${call} call: ${who.stderr}`);
+    assert.equal(JSON.parse(who.stdout).Account, "123456789012");
     assert.equal(
-      config,
-      `[profile cp]\nregion = us-east-1\ncredential_process = ${line}\n`,
+      cognitoCalls(counts),
+      0,
+      `${call} call: ${JSON.stringify(counts)}`,
     );
-    // The keys login wrote would win over credential_process: gone.
-    assert.doesNotMatch(
-      await Deno.readTextFile(home.credentialsFile),
-      /\[cp\]/,
-    );
-
-    // No password anywhere in the AWS CLI's environment; the window is 0 s,
-    // so the 90-second credentials in the cache are used as they are.
-    const cliEnv = { ...userEnv(home), COGNITO_AUTH_REFRESH_WINDOW: "0" };
-    for (const call of ["first", "second"]) {
-      const [who, counts] = await requestsDuring(relay, () =>
-        awsCli(
-          ["sts", "get-caller-identity", "--profile", "cp", "--output", "json"],
-          cliEnv,
-        ));
-      assert.equal(who.code, 0, `${call} call: ${who.stderr}`);
-      assert.equal(JSON.parse(who.stdout).Account, "123456789012");
-      assert.equal(
-        cognitoCalls(counts),
-        0,
-        `${call} call: ${JSON.stringify(counts)}`,
-      );
-      assert.equal(counts["sts:GetCallerIdentity"], 1);
-    }
-
-    // The AWS CLI really asks us: without the saved sign-in the same call
-    // fails with our message.
-    const logout = await runAuth(["logout", "--profile", "cp"], userEnv(home));
-    // moto 5.2.5 has no RevokeToken: exit 50, local state removed anyway.
-    assert.equal(logout.code, ExitCode.revocationFailed, logout.stderr);
-    const refused = await awsCli(
-      ["sts", "get-caller-identity", "--profile", "cp"],
-      cliEnv,
-    );
-    assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /no saved sign-in for profile cp/);
-  } finally {
-    await home.cleanup();
+    assert.equal(counts["sts:GetCallerIdentity"], 1);
   }
+
+  // The AWS CLI really asks us: without the saved sign-in the same call
+  // fails with our message.
+  const logout = await runAuth(["logout", "--profile", "cp"], userEnv(home));
+  // moto 5.2.5 has no RevokeToken: exit 50, local state removed anyway.
+  assert.equal(logout.code, ExitCode.revocationFailed, logout.stderr);
+  const refused = await awsCli(
+    ["sts", "get-caller-identity", "--profile", "cp"],
+    cliEnv,
+  );
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /no saved sign-in for profile cp/);
 });
 
 Deno.test("after expiry the refresh token signs in again with no password and no terminal: REFRESH_TOKEN_AUTH, the cached identity id, one JSON line on stdout", async () => {
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
-  try {
-    await login(home, stack, "rf");
-    const before = (await readSession(home.env, "rf"))!;
-    assert.ok(before.refreshToken);
-    // Let moto's clock move on, so the new credentials expire later.
-    await new Promise((r) => setTimeout(r, 1100));
+  await using home = await makeTempHome();
+  await login(home, stack, "rf");
+  const before = (await readSession(home.env, "rf"))!;
+  assert.ok(before.refreshToken);
+  // Let moto's clock move on, so the new credentials expire later.
+  await new Promise((r) => setTimeout(r, 1100));
 
-    const env: Record<string, string> = {
-      ...userEnv(home, stack),
-      COGNITO_AUTH_REFRESH_WINDOW: "120",
-    };
-    assert.equal(env.COGNITO_PASSWORD, undefined);
-    const [run, counts, bodies] = await requestsDuring(
-      relay,
-      () => runAuth(["credential-process", "--profile", "rf"], env),
-    );
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout.trimEnd().split("\n").length, 1);
-    const json = JSON.parse(run.stdout);
-    assert.deepEqual(Object.keys(json), [
-      "Version",
-      "AccessKeyId",
-      "SecretAccessKey",
-      "SessionToken",
-      "Expiration",
-    ]);
-    assert.equal(json.Version, 1);
-    assert.match(json.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    assert.match(run.stderr, /Refreshing the sign-in/);
-    assert.deepEqual(counts, {
-      "cognito-idp:InitiateAuth": 1,
-      "cognito-identity:GetCredentialsForIdentity": 1,
-    });
-    assert.equal(
-      JSON.parse(bodies[0]).AuthFlow,
-      "REFRESH_TOKEN_AUTH",
-    );
-    assert.ok(!bodies.some((b) => b.includes(stack.password)));
+  const env: Record<string, string> = {
+    ...userEnv(home, stack),
+    COGNITO_AUTH_REFRESH_WINDOW: "120",
+  };
+  assert.equal(env.COGNITO_PASSWORD, undefined);
+  const [run, counts, bodies] = await requestsDuring(
+    relay,
+    () => runAuth(["credential-process", "--profile", "rf"], env),
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trimEnd().split("\n").length, 1);
+  const json = JSON.parse(run.stdout);
+  assert.deepEqual(Object.keys(json), [
+    "Version",
+    "AccessKeyId",
+    "SecretAccessKey",
+    "SessionToken",
+    "Expiration",
+  ]);
+  assert.equal(json.Version, 1);
+  assert.match(json.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.match(run.stderr, /Refreshing the sign-in/);
+  assert.deepEqual(counts, {
+    "cognito-idp:InitiateAuth": 1,
+    "cognito-identity:GetCredentialsForIdentity": 1,
+  });
+  assert.equal(
+    JSON.parse(bodies[0]).AuthFlow,
+    "REFRESH_TOKEN_AUTH",
+  );
+  assert.ok(!bodies.some((b) => b.includes(stack.password)));
 
-    // The cache now holds the new credentials, still private.
-    const after = (await readSession(home.env, "rf"))!;
-    assert.ok(after.credentials.expiration > before.credentials.expiration);
-    assert.equal(
-      json.Expiration,
-      after.credentials.expiration.toISOString().replace(/\.\d+Z$/, "Z"),
-    );
-    const file = (await sessionFile(home.env, "rf"))!;
-    if (filePlatform().modes) {
-      assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
-      for (
-        const dir of [
-          ".cache/cognito-authoriser",
-          ".cache/cognito-authoriser/sessions",
-        ]
-      ) {
-        assert.equal(
-          (await Deno.stat(`${home.dir}/${dir}`)).mode! & 0o777,
-          0o700,
-        );
-      }
+  // The cache now holds the new credentials, still private.
+  const after = (await readSession(home.env, "rf"))!;
+  assert.ok(after.credentials.expiration > before.credentials.expiration);
+  assert.equal(
+    json.Expiration,
+    after.credentials.expiration.toISOString().replace(/\.\d+Z$/, "Z"),
+  );
+  const file = (await sessionFile(home.env, "rf"))!;
+  if (filePlatform().modes) {
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    for (
+      const dir of [
+        ".cache/cognito-authoriser",
+        ".cache/cognito-authoriser/sessions",
+      ]
+    ) {
+      assert.equal(
+        (await Deno.stat(`${home.dir}/${dir}`)).mode! & 0o777,
+        0o700,
+      );
     }
-
-    // The AWS CLI, through credential_process, refreshes the same way.
-    const setup = await runAuth(["setup-profile", "--profile", "rf"], env);
-    assert.equal(setup.code, 0, setup.stderr);
-    const [who, cliCounts] = await requestsDuring(
-      relay,
-      () => awsCli(["sts", "get-caller-identity", "--profile", "rf"], env),
-    );
-    assert.equal(who.code, 0, who.stderr);
-    // botocore asks again at once for credentials that expire within 10
-    // minutes (moto's last 90 s), so it may refresh more than once.
-    assert.ok(cliCounts["cognito-idp:InitiateAuth"] >= 1);
-    assert.equal(cliCounts["cognito-identity:GetId"], undefined);
-  } finally {
-    await home.cleanup();
   }
+
+  // The AWS CLI, through credential_process, refreshes the same way.
+  const setup = await runAuth(["setup-profile", "--profile", "rf"], env);
+  assert.equal(setup.code, 0, setup.stderr);
+  const [who, cliCounts] = await requestsDuring(
+    relay,
+    () => awsCli(["sts", "get-caller-identity", "--profile", "rf"], env),
+  );
+  assert.equal(who.code, 0, who.stderr);
+  // botocore asks again at once for credentials that expire within 10
+  // minutes (moto's last 90 s), so it may refresh more than once.
+  assert.ok(cliCounts["cognito-idp:InitiateAuth"] >= 1);
+  assert.equal(cliCounts["cognito-identity:GetId"], undefined);
 });
 
 Deno.test("a revoked or garbage refresh token with no terminal: credential-process exits 19, says to run login --profile, prints nothing on stdout", async () => {
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
+  await using home = await makeTempHome();
   const idp = new CognitoIdentityProviderClient(clientConfig(moto));
   try {
     await login(home, stack, "rv");
@@ -246,7 +238,6 @@ Deno.test("a revoked or garbage refresh token with no terminal: credential-proce
     assert.match(none.stderr, /no saved sign-in for profile never/);
   } finally {
     idp.destroy();
-    await home.cleanup();
   }
 });
 
@@ -256,7 +247,7 @@ Deno.test("a revoked or garbage refresh token with no terminal: credential-proce
  */
 const CHILD_SCRIPT = `
 import { sessionCredentials } from ${
-  JSON.stringify(new URL("../lib/session_cache.ts", import.meta.url).href)
+  JSON.stringify(new URL("../lib/session_renewal.ts", import.meta.url).href)
 };
 const password = (await new Response(Deno.stdin.readable).text()).trim();
 const asked = [];
@@ -273,7 +264,7 @@ console.log(JSON.stringify({ how: result.how, asked }));
 
 Deno.test("when a password can be asked for (a terminal), a revoked refresh token falls back to a password sign-in and saves the new session", async () => {
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
+  await using home = await makeTempHome();
   const idp = new CognitoIdentityProviderClient(clientConfig(moto));
   const child = await Deno.makeTempFile({ suffix: ".ts" });
   try {
@@ -312,7 +303,6 @@ Deno.test("when a password can be asked for (a terminal), a revoked refresh toke
   } finally {
     idp.destroy();
     await Deno.remove(child);
-    await home.cleanup();
   }
 });
 
@@ -339,53 +329,45 @@ const SDK_FILE = /@aws-sdk[\/\\]client-[\w-]+[\/\\](\d[\w.-]*[\/\\])?dist/;
 
 Deno.test("a credential-process cache hit makes no network call and never loads the AWS SDK (a refresh does, the control)", async () => {
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
-  try {
-    await login(home, stack, "hit");
-    // Nobody listens here: any request would fail.
-    const offline = {
-      ...home.env,
-      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
-      AWS_MAX_ATTEMPTS: "1",
-      DENO_DIR,
-    };
-    const hit = await tracedCredentialProcess({
-      ...offline,
-      COGNITO_AUTH_REFRESH_WINDOW: "0",
-    });
-    assert.equal(hit.code, 0, hit.stderr.slice(-2000));
-    assert.equal(JSON.parse(hit.stdout).Version, 1);
-    assert.doesNotMatch(hit.stderr, SDK_FILE);
-    assert.match(hit.stderr, /commander/, "the probe sees npm files load");
+  await using home = await makeTempHome();
+  await login(home, stack, "hit");
+  // Nobody listens here: any request would fail.
+  const offline = {
+    ...home.env,
+    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+    AWS_MAX_ATTEMPTS: "1",
+    DENO_DIR,
+  };
+  const hit = await tracedCredentialProcess({
+    ...offline,
+    COGNITO_AUTH_REFRESH_WINDOW: "0",
+  });
+  assert.equal(hit.code, 0, hit.stderr.slice(-2000));
+  assert.equal(JSON.parse(hit.stdout).Version, 1);
+  assert.doesNotMatch(hit.stderr, SDK_FILE);
+  assert.match(hit.stderr, /commander/, "the probe sees npm files load");
 
-    const refresh = await tracedCredentialProcess({
-      ...offline,
-      COGNITO_AUTH_REFRESH_WINDOW: "120",
-    });
-    assert.equal(refresh.code, ExitCode.network);
-    assert.match(refresh.stderr, SDK_FILE);
-  } finally {
-    await home.cleanup();
-  }
+  const refresh = await tracedCredentialProcess({
+    ...offline,
+    COGNITO_AUTH_REFRESH_WINDOW: "120",
+  });
+  assert.equal(refresh.code, ExitCode.network);
+  assert.match(refresh.stderr, SDK_FILE);
 });
 
 Deno.test("a malformed refresh window is refused: COGNITO_AUTH_REFRESH_WINDOW exits 3, --refresh-window exits 2", async () => {
-  const home = await makeTempHome();
-  try {
-    const fromEnv = await runAuth(["credential-process"], {
-      ...home.env,
-      COGNITO_AUTH_REFRESH_WINDOW: "soon",
-    });
-    assert.equal(fromEnv.code, ExitCode.config);
-    assert.match(fromEnv.stderr, /COGNITO_AUTH_REFRESH_WINDOW/);
-    const fromFlag = await runAuth(
-      ["credential-process", "--refresh-window", "-5"],
-      home.env,
-    );
-    assert.equal(fromFlag.code, ExitCode.usage);
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await makeTempHome();
+  const fromEnv = await runAuth(["credential-process"], {
+    ...home.env,
+    COGNITO_AUTH_REFRESH_WINDOW: "soon",
+  });
+  assert.equal(fromEnv.code, ExitCode.config);
+  assert.match(fromEnv.stderr, /COGNITO_AUTH_REFRESH_WINDOW/);
+  const fromFlag = await runAuth(
+    ["credential-process", "--refresh-window", "-5"],
+    home.env,
+  );
+  assert.equal(fromFlag.code, ExitCode.usage);
 });
 
 Deno.test("a profile name of 251 characters, or of 90 % signs (270 once encoded), still gets a saved sign-in: credential-process serves it, logout removes it, and the hand-written credentials file keeps every byte", async () => {

@@ -9,6 +9,7 @@ import { filePlatform } from "../lib/atomic_file.ts";
 import { CredentialsFileError } from "../lib/errors.ts";
 import { withFileLock } from "../lib/file_lock.ts";
 import { lockIsHeld, spawnLockHolder } from "./support/reliability.ts";
+import { tempDir } from "./support/tools.ts";
 
 const FILE_LOCK_URL = new URL("../lib/file_lock.ts", import.meta.url).href;
 /** This system's file behaviour: whether a released lock file is deleted. */
@@ -23,15 +24,6 @@ async function assertLockFileAfterRelease(lockFile: string): Promise<void> {
   }
 }
 
-/** A temporary folder removed by `await using`. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "file_lock_test_" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
-}
-
 /** A process that holds the lock of `path` until it is killed. */
 function holder(path: string): Promise<Deno.ChildProcess> {
   return spawnLockHolder(
@@ -44,7 +36,7 @@ await withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, 3_600_00
 }
 
 Deno.test("6 processes × 25 read-increment-writes of one counter under the lock: none is lost, and no lock file is left", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const counter = `${dir.path}/counter`;
   const script = `import { withFileLock } from ${JSON.stringify(FILE_LOCK_URL)};
 const path = Deno.args[0];
@@ -75,7 +67,7 @@ for (let i = 0; i < 25; i++) {
 });
 
 Deno.test("a holder killed with SIGKILL has released the lock: the next withFileLock takes it at once and removes the file it left", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   const child = await holder(path);
   child.kill("SIGKILL");
@@ -92,7 +84,7 @@ Deno.test("a holder killed with SIGKILL has released the lock: the next withFile
 });
 
 Deno.test("a live holder is waited for until timeoutMs, then CredentialsFileError names the lock file and the holder; its lock file stays", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   // Another open file of this very process: the kernel lock belongs to the
   // open file, so this holds it against withFileLock as a process would.
@@ -125,7 +117,7 @@ Deno.test("a live holder is waited for until timeoutMs, then CredentialsFileErro
 });
 
 Deno.test("waiters queued behind a holder that deletes the lock file on release each get the lock alone", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/shared`;
   let inside = 0;
   let most = 0;
@@ -145,7 +137,7 @@ Deno.test("waiters queued behind a holder that deletes the lock file on release 
 });
 
 Deno.test("platform injected: on Windows the lock file stays after release (empty, unlocked); elsewhere it is removed", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   await withFileLock(path, () => Promise.resolve(), {
     platform: filePlatform("windows"),
@@ -164,7 +156,7 @@ Deno.test({
   // Modes mean nothing on Windows (filePlatform().modes).
   ignore: !FILES.modes,
 }, async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   const before = Deno.umask(0);
   try {
@@ -184,7 +176,7 @@ Deno.test({
   // Windows has no FIFOs (nor mkfifo).
   ignore: Deno.build.os === "windows",
 }, async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("file_lock_test_");
   const path = `${dir.path}/credentials`;
   const made = await new Deno.Command("mkfifo", { args: [`${path}.lock`] })
     .output();

@@ -80,174 +80,158 @@ function actionInputs(
 Deno.test("the action exports the credentials to GITHUB_ENV with every secret masked first, sets its outputs, and the AWS CLI in the next step uses them", async () => {
   const stack = await createCognitoStack(moto);
   await using runner = await startSimulatedRunner();
-  const home = await makeTempHome();
-  try {
-    // The job's own environment: no COGNITO_* (the inputs carry them).
-    const jobEnv = { ...userEnv(home), HOME: home.dir };
-    const run = await runner.runAction(actionInputs(stack), jobEnv);
-    assert.equal(run.code, 0, run.stdout);
+  await using home = await makeTempHome();
+  // The job's own environment: no COGNITO_* (the inputs carry them).
+  const jobEnv = { ...userEnv(home), HOME: home.dir };
+  const run = await runner.runAction(actionInputs(stack), jobEnv);
+  assert.equal(run.code, 0, run.stdout);
 
-    const exported = await runner.exported();
-    assert.deepEqual(Object.keys(exported).sort(), [
-      "AWS_ACCESS_KEY_ID",
-      "AWS_CREDENTIAL_EXPIRATION",
-      "AWS_DEFAULT_REGION",
-      "AWS_REGION",
-      "AWS_SECRET_ACCESS_KEY",
-      "AWS_SESSION_TOKEN",
-    ]);
-    assertMaskedFirst(run.stdout, {
-      "the access key id": exported.AWS_ACCESS_KEY_ID,
-      "the secret access key": exported.AWS_SECRET_ACCESS_KEY,
-      "the session token": exported.AWS_SESSION_TOKEN,
-      "the password": stack.password,
-    });
-    assert.match(run.stdout, /Exported Identity Pool credentials/);
+  const exported = await runner.exported();
+  assert.deepEqual(Object.keys(exported).sort(), [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+  ]);
+  assertMaskedFirst(run.stdout, {
+    "the access key id": exported.AWS_ACCESS_KEY_ID,
+    "the secret access key": exported.AWS_SECRET_ACCESS_KEY,
+    "the session token": exported.AWS_SESSION_TOKEN,
+    "the password": stack.password,
+  });
+  assert.match(run.stdout, /Exported Identity Pool credentials/);
 
-    const outputs = await runner.outputs();
-    assert.deepEqual(Object.keys(outputs).sort(), [
-      "expiration",
-      "identity-id",
-    ]);
-    assert.equal(outputs.expiration, exported.AWS_CREDENTIAL_EXPIRATION);
-    assert.match(outputs["identity-id"], /^us-east-1:[0-9a-f-]{36}$/);
-    // Blocks with random delimiters, never NAME=value lines.
-    const { env: rawEnv } = await runner.files();
-    assert.match(rawEnv, /^AWS_ACCESS_KEY_ID<<ghadelimiter_[0-9a-f-]{36}$/m);
+  const outputs = await runner.outputs();
+  assert.deepEqual(Object.keys(outputs).sort(), [
+    "expiration",
+    "identity-id",
+  ]);
+  assert.equal(outputs.expiration, exported.AWS_CREDENTIAL_EXPIRATION);
+  assert.match(outputs["identity-id"], /^us-east-1:[0-9a-f-]{36}$/);
+  // Blocks with random delimiters, never NAME=value lines.
+  const { env: rawEnv } = await runner.files();
+  assert.match(rawEnv, /^AWS_ACCESS_KEY_ID<<ghadelimiter_[0-9a-f-]{36}$/m);
 
-    // Nothing in the workspace, nothing under HOME: the saved sign-in went
-    // to RUNNER_TEMP, which the runner empties after the job.
-    assert.deepEqual(await filesUnder(runner.workspace), []);
-    assert.deepEqual(await filesUnder(home.dir), []);
-    assert.ok(
-      (await filesUnder(runner.runnerTemp)).some((f) =>
-        f.includes("/cognito-authoriser/cache/")
-      ),
-    );
+  // Nothing in the workspace, nothing under HOME: the saved sign-in went
+  // to RUNNER_TEMP, which the runner empties after the job.
+  assert.deepEqual(await filesUnder(runner.workspace), []);
+  assert.deepEqual(await filesUnder(home.dir), []);
+  assert.ok(
+    (await filesUnder(runner.runnerTemp)).some((f) =>
+      f.includes("/cognito-authoriser/cache/")
+    ),
+  );
 
-    // The next step: the AWS CLI with the job's environment plus GITHUB_ENV.
-    const nextStep = { ...jobEnv, ...runner.env, ...exported };
-    // The CLI takes the keys from the environment (it shows their end).
-    const list = await awsCli(["configure", "list"], nextStep);
-    assert.equal(list.code, 0, list.stderr);
-    assert.match(
-      list.stdout,
-      new RegExp(
-        `access_key +\\*+${exported.AWS_ACCESS_KEY_ID.slice(-4)} +env`,
-      ),
-    );
-    const identity = await awsCli(["sts", "get-caller-identity"], nextStep);
-    assert.equal(identity.code, 0, identity.stderr);
-    assert.equal(JSON.parse(identity.stdout).Account, "123456789012");
-    // The control: without GITHUB_ENV's variables the CLI has no credentials.
-    const without = await awsCli(["sts", "get-caller-identity"], {
-      ...jobEnv,
-      ...runner.env,
-    });
-    assert.notEqual(without.code, 0);
-  } finally {
-    await home.cleanup();
-  }
+  // The next step: the AWS CLI with the job's environment plus GITHUB_ENV.
+  const nextStep = { ...jobEnv, ...runner.env, ...exported };
+  // The CLI takes the keys from the environment (it shows their end).
+  const list = await awsCli(["configure", "list"], nextStep);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(
+    list.stdout,
+    new RegExp(
+      `access_key +\\*+${exported.AWS_ACCESS_KEY_ID.slice(-4)} +env`,
+    ),
+  );
+  const identity = await awsCli(["sts", "get-caller-identity"], nextStep);
+  assert.equal(identity.code, 0, identity.stderr);
+  assert.equal(JSON.parse(identity.stdout).Account, "123456789012");
+  // The control: without GITHUB_ENV's variables the CLI has no credentials.
+  const without = await awsCli(["sts", "get-caller-identity"], {
+    ...jobEnv,
+    ...runner.env,
+  });
+  assert.notEqual(without.code, 0);
 });
 
 Deno.test("the action with export-to profile writes the profile into RUNNER_TEMP, exports where it is, and the AWS CLI in the next step uses it", async () => {
   const stack = await createCognitoStack(moto);
   await using runner = await startSimulatedRunner();
-  const home = await makeTempHome();
-  try {
-    const jobEnv = { ...userEnv(home), HOME: home.dir };
-    const run = await runner.runAction(
-      actionInputs(stack, { "export-to": "profile", profile: "ci" }),
-      jobEnv,
-    );
-    assert.equal(run.code, 0, run.stdout);
-    const exported = await runner.exported();
-    assert.equal(exported.AWS_PROFILE, "ci");
-    assert.ok(
-      exported.AWS_SHARED_CREDENTIALS_FILE.startsWith(runner.runnerTemp + "/"),
-    );
-    assert.ok(exported.AWS_CONFIG_FILE.startsWith(runner.runnerTemp + "/"));
-    assert.equal(
-      exported.AWS_ACCESS_KEY_ID,
-      undefined,
-      "no keys in GITHUB_ENV",
-    );
-    assert.equal((await runner.outputs()).profile, "ci");
+  await using home = await makeTempHome();
+  const jobEnv = { ...userEnv(home), HOME: home.dir };
+  const run = await runner.runAction(
+    actionInputs(stack, { "export-to": "profile", profile: "ci" }),
+    jobEnv,
+  );
+  assert.equal(run.code, 0, run.stdout);
+  const exported = await runner.exported();
+  assert.equal(exported.AWS_PROFILE, "ci");
+  assert.ok(
+    exported.AWS_SHARED_CREDENTIALS_FILE.startsWith(runner.runnerTemp + "/"),
+  );
+  assert.ok(exported.AWS_CONFIG_FILE.startsWith(runner.runnerTemp + "/"));
+  assert.equal(
+    exported.AWS_ACCESS_KEY_ID,
+    undefined,
+    "no keys in GITHUB_ENV",
+  );
+  assert.equal((await runner.outputs()).profile, "ci");
 
-    const file = await Deno.readTextFile(exported.AWS_SHARED_CREDENTIALS_FILE);
-    assert.equal(
-      (await Deno.stat(exported.AWS_SHARED_CREDENTIALS_FILE)).mode! & 0o777,
-      0o600,
-    );
-    const secret = file.match(/^aws_secret_access_key = (.+)$/m)![1];
-    const token = file.match(/^aws_session_token = (.+)$/m)![1];
-    assertMaskedFirst(run.stdout, {
-      "the secret access key": secret,
-      "the session token": token,
-      "the password": stack.password,
-    });
-    assert.deepEqual(await filesUnder(runner.workspace), []);
-    assert.deepEqual(await filesUnder(home.dir), []);
+  const file = await Deno.readTextFile(exported.AWS_SHARED_CREDENTIALS_FILE);
+  assert.equal(
+    (await Deno.stat(exported.AWS_SHARED_CREDENTIALS_FILE)).mode! & 0o777,
+    0o600,
+  );
+  const secret = file.match(/^aws_secret_access_key = (.+)$/m)![1];
+  const token = file.match(/^aws_session_token = (.+)$/m)![1];
+  assertMaskedFirst(run.stdout, {
+    "the secret access key": secret,
+    "the session token": token,
+    "the password": stack.password,
+  });
+  assert.deepEqual(await filesUnder(runner.workspace), []);
+  assert.deepEqual(await filesUnder(home.dir), []);
 
-    const identity = await awsCli(["sts", "get-caller-identity"], {
-      ...jobEnv,
-      ...runner.env,
-      ...exported,
-    });
-    assert.equal(identity.code, 0, identity.stderr);
-  } finally {
-    await home.cleanup();
-  }
+  const identity = await awsCli(["sts", "get-caller-identity"], {
+    ...jobEnv,
+    ...runner.env,
+    ...exported,
+  });
+  assert.equal(identity.code, 0, identity.stderr);
 });
 
 Deno.test("the action with a wrong password fails the step with exit 4 and exports nothing", async () => {
   const stack = await createCognitoStack(moto);
   await using runner = await startSimulatedRunner();
-  const home = await makeTempHome();
-  try {
-    const wrong = "Wrong-Password-123!";
-    const run = await runner.runAction(
-      actionInputs(stack, { password: wrong }),
-      { ...userEnv(home), HOME: home.dir },
-    );
-    assert.equal(run.code, ExitCode.notAuthorized, run.stdout);
-    assert.deepEqual(await runner.files(), { env: "", output: "" });
-    assertMaskedFirst(run.stdout, { "the password": wrong });
-    assert.doesNotMatch(run.stdout, /AWS_SECRET|aws_secret/);
-    assert.deepEqual(await filesUnder(runner.workspace), []);
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await makeTempHome();
+  const wrong = "Wrong-Password-123!";
+  const run = await runner.runAction(
+    actionInputs(stack, { password: wrong }),
+    { ...userEnv(home), HOME: home.dir },
+  );
+  assert.equal(run.code, ExitCode.notAuthorized, run.stdout);
+  assert.deepEqual(await runner.files(), { env: "", output: "" });
+  assertMaskedFirst(run.stdout, { "the password": wrong });
+  assert.doesNotMatch(run.stdout, /AWS_SECRET|aws_secret/);
+  assert.deepEqual(await filesUnder(runner.workspace), []);
 });
 
 Deno.test("login --format github off a runner fails with exit 57 before signing in, and prints no mask line (it would show the password)", async () => {
   const stack = await createCognitoStack(moto);
-  const home = await makeTempHome();
-  try {
-    for (
-      const runnerEnv of <Record<string, string>[]> [
-        {},
-        { GITHUB_ACTIONS: "true", RUNNER_TEMP: home.dir },
-      ]
-    ) {
-      const run = await runAuth([
-        "login",
-        "-u",
-        stack.username,
-        "--format",
-        "github",
-      ], {
-        ...userEnv(home, stack),
-        ...runnerEnv,
-        COGNITO_PASSWORD: stack.password,
-      });
-      assert.equal(run.code, ExitCode.ciRunner, run.stderr);
-      assert.equal(run.stdout, "");
-      assert.match(run.stderr, /GitHub Actions step/);
-      assert.ok(!run.stderr.includes(stack.password));
-    }
-  } finally {
-    await home.cleanup();
+  await using home = await makeTempHome();
+  for (
+    const runnerEnv of <Record<string, string>[]> [
+      {},
+      { GITHUB_ACTIONS: "true", RUNNER_TEMP: home.dir },
+    ]
+  ) {
+    const run = await runAuth([
+      "login",
+      "-u",
+      stack.username,
+      "--format",
+      "github",
+    ], {
+      ...userEnv(home, stack),
+      ...runnerEnv,
+      COGNITO_PASSWORD: stack.password,
+    });
+    assert.equal(run.code, ExitCode.ciRunner, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /GitHub Actions step/);
+    assert.ok(!run.stderr.includes(stack.password));
   }
 });
 

@@ -36,7 +36,6 @@ import { runIsolated, unsharePrefix } from "./support/sandbox.ts";
 import { runCommand } from "./support/tools.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 const stack = await createCognitoStack(moto);
 
 /** What one case expects. */
@@ -75,48 +74,43 @@ const LOGIN = ["login", "-u", stack.username, "--no-lambda-proxy"];
 
 /** Runs one case in a fresh home behind its own recording relay. */
 async function runCase(c: Case): Promise<void> {
-  const home = await makeTempHome();
-  const relay: Relay = startRelay(moto.endpoint);
-  try {
-    for (const [path, content] of Object.entries(c.files ?? {})) {
-      const full = `${home.dir}/${path}`;
-      await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), {
-        recursive: true,
-        mode: 0o700,
-      });
-      if (typeof content === "string") {
-        await Deno.writeTextFile(full, content, { mode: 0o600 });
-      } else await Deno.writeFile(full, content, { mode: 0o600 });
-    }
-    const before = await snapshotTree(home.dir);
-    const run = await runAuth(c.args ?? [...LOGIN, "--profile", "hostile"], {
-      ...home.env,
-      ...moto.env,
-      ...(c.noSettingsEnv ? {} : stack.env),
-      COGNITO_PASSWORD: stack.password,
-      AWS_ENDPOINT_URL: relay.endpoint,
-      ...c.env,
+  await using home = await makeTempHome();
+  await using relay: Relay = startRelay(moto.endpoint);
+  for (const [path, content] of Object.entries(c.files ?? {})) {
+    const full = `${home.dir}/${path}`;
+    await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), {
+      recursive: true,
+      mode: 0o700,
     });
-    assert.equal(run.code, c.expect.code, `${c.name}:\n${run.stderr}`);
-    if (c.expect.message) assert.match(run.stderr, c.expect.message);
-    assertNoStackTrace(run);
-    const sends = c.expect.sends ?? c.expect.code === 0;
-    if (!sends) {
-      assert.deepEqual(relay.targets(), [], "a request was sent");
-    }
-    if (c.expect.code !== 0) {
-      assert.match(run.stderr, /^Error: |^error: /m);
-      assert.deepEqual(
-        treeChanges(before, await snapshotTree(home.dir)),
-        [],
-        "a file changed",
-      );
-    }
-    await c.then?.(home, run);
-  } finally {
-    await relay.stop();
-    await home.cleanup();
+    if (typeof content === "string") {
+      await Deno.writeTextFile(full, content, { mode: 0o600 });
+    } else await Deno.writeFile(full, content, { mode: 0o600 });
   }
+  const before = await snapshotTree(home.dir);
+  const run = await runAuth(c.args ?? [...LOGIN, "--profile", "hostile"], {
+    ...home.env,
+    ...moto.env,
+    ...(c.noSettingsEnv ? {} : stack.env),
+    COGNITO_PASSWORD: stack.password,
+    AWS_ENDPOINT_URL: relay.endpoint,
+    ...c.env,
+  });
+  assert.equal(run.code, c.expect.code, `${c.name}:\n${run.stderr}`);
+  if (c.expect.message) assert.match(run.stderr, c.expect.message);
+  assertNoStackTrace(run);
+  const sends = c.expect.sends ?? c.expect.code === 0;
+  if (!sends) {
+    assert.deepEqual(relay.targets(), [], "a request was sent");
+  }
+  if (c.expect.code !== 0) {
+    assert.match(run.stderr, /^Error: |^error: /m);
+    assert.deepEqual(
+      treeChanges(before, await snapshotTree(home.dir)),
+      [],
+      "a file changed",
+    );
+  }
+  await c.then?.(home, run);
 }
 
 /** Runs every case as a step, `parallel` at a time. */
@@ -397,63 +391,59 @@ Deno.test("option values that cannot work: --duration outside 1..12 or not a who
 const isolation = await unsharePrefix();
 
 Deno.test("an unknown but well-formed region: as the profile's region it is written as given; as the pools' region it fails as AWS not reachable (exit 9), with no stack trace and no request leaving the machine", async () => {
-  const home = await makeTempHome();
-  try {
-    const run = await runAuth([...LOGIN, "--profile", "nowhere"], {
-      ...home.env,
-      ...moto.env,
-      ...stack.env,
-      COGNITO_PASSWORD: stack.password,
-      AWS_REGION: "xx-nowhere-9",
-    });
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(
-      (await sdkConfigProfiles(home.configFile)).nowhere?.region,
-      "xx-nowhere-9",
-    );
+  await using home = await makeTempHome();
+  const run = await runAuth([...LOGIN, "--profile", "nowhere"], {
+    ...home.env,
+    ...moto.env,
+    ...stack.env,
+    COGNITO_PASSWORD: stack.password,
+    AWS_REGION: "xx-nowhere-9",
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(
+    (await sdkConfigProfiles(home.configFile)).nowhere?.region,
+    "xx-nowhere-9",
+  );
 
-    // Pools in that region, with no endpoint override: the SDK looks up
-    // cognito-idp.xx-nowhere-9.amazonaws.com. In a network namespace with
-    // no network the lookup fails at once; where there is none, a .invalid
-    // name (RFC 6761: never resolves) stands in for it.
-    const env: Record<string, string> = {
-      ...home.env,
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      DENO_DIR,
-      AWS_EC2_METADATA_DISABLED: "true",
-      COGNITO_USER_POOL_ID: "xx-nowhere-9_AbC123xyz",
-      COGNITO_CLIENT_ID: "client123",
-      COGNITO_IDENTITY_POOL_ID:
-        "xx-nowhere-9:0a1b2c3d-1111-2222-3333-444455556666",
-      COGNITO_PASSWORD: "not-sent",
-    };
-    const args = [
-      "run",
-      "-A",
-      "--quiet",
-      AUTH_TS,
-      ...LOGIN,
-      "--profile",
-      "far",
-    ];
-    const before = await snapshotTree(home.dir);
-    const far = isolation
-      ? await runIsolated(["-n"], "", Deno.execPath(), args, env)
-      : await runAuth(args.slice(4), {
-        ...env,
-        AWS_ENDPOINT_URL: "https://cognito-idp.xx-nowhere-9.invalid",
-        AWS_MAX_ATTEMPTS: "1",
-      });
-    assert.equal(far.code, ExitCode.network, far.stderr);
-    assert.match(
-      far.stderr,
-      /Could not reach Cognito in xx-nowhere-9 while signing in/,
-    );
-    assertNoStackTrace(far);
-    assert.deepEqual(treeChanges(before, await snapshotTree(home.dir)), []);
-  } finally {
-    await home.cleanup();
-  }
+  // Pools in that region, with no endpoint override: the SDK looks up
+  // cognito-idp.xx-nowhere-9.amazonaws.com. In a network namespace with
+  // no network the lookup fails at once; where there is none, a .invalid
+  // name (RFC 6761: never resolves) stands in for it.
+  const env: Record<string, string> = {
+    ...home.env,
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    DENO_DIR,
+    AWS_EC2_METADATA_DISABLED: "true",
+    COGNITO_USER_POOL_ID: "xx-nowhere-9_AbC123xyz",
+    COGNITO_CLIENT_ID: "client123",
+    COGNITO_IDENTITY_POOL_ID:
+      "xx-nowhere-9:0a1b2c3d-1111-2222-3333-444455556666",
+    COGNITO_PASSWORD: "not-sent",
+  };
+  const args = [
+    "run",
+    "-A",
+    "--quiet",
+    AUTH_TS,
+    ...LOGIN,
+    "--profile",
+    "far",
+  ];
+  const before = await snapshotTree(home.dir);
+  const far = isolation
+    ? await runIsolated(["-n"], "", Deno.execPath(), args, env)
+    : await runAuth(args.slice(4), {
+      ...env,
+      AWS_ENDPOINT_URL: "https://cognito-idp.xx-nowhere-9.invalid",
+      AWS_MAX_ATTEMPTS: "1",
+    });
+  assert.equal(far.code, ExitCode.network, far.stderr);
+  assert.match(
+    far.stderr,
+    /Could not reach Cognito in xx-nowhere-9 while signing in/,
+  );
+  assertNoStackTrace(far);
+  assert.deepEqual(treeChanges(before, await snapshotTree(home.dir)), []);
 });
 
 const encoder = new TextEncoder();
@@ -750,73 +740,59 @@ Deno.test("a FIFO (or a link to one, or a device) at the credentials or config p
   ];
   for (const c of cases) {
     await t.step(c.name, async () => {
-      const home = await makeTempHome();
-      const relay: Relay = startRelay(moto.endpoint);
-      try {
-        await Deno.mkdir(aws(home), { mode: 0o700 });
-        const extraEnv = await c.place(home);
-        const before = await snapshotTree(home.dir);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const started = Date.now();
-        const run = await runCommand(
-          Deno.execPath(),
-          [
-            "run",
-            "-A",
-            "--quiet",
-            AUTH_TS,
-            ...(c.args ?? [...LOGIN, "--profile", "hostile"]),
-          ],
-          {
-            env: {
-              DENO_DIR,
-              ...home.env,
-              ...moto.env,
-              ...stack.env,
-              COGNITO_PASSWORD: stack.password,
-              AWS_ENDPOINT_URL: relay.endpoint,
-              ...extraEnv,
-            },
-            // A hang is the bug: give up on it instead of hanging the suite.
-            onSpawn: (child) =>
-              timer = setTimeout(() => child.kill("SIGKILL"), 30_000),
+      await using home = await makeTempHome();
+      await using relay: Relay = startRelay(moto.endpoint);
+      await Deno.mkdir(aws(home), { mode: 0o700 });
+      const extraEnv = await c.place(home);
+      const before = await snapshotTree(home.dir);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const started = Date.now();
+      const run = await runCommand(
+        Deno.execPath(),
+        [
+          "run",
+          "-A",
+          "--quiet",
+          AUTH_TS,
+          ...(c.args ?? [...LOGIN, "--profile", "hostile"]),
+        ],
+        {
+          env: {
+            DENO_DIR,
+            ...home.env,
+            ...moto.env,
+            ...stack.env,
+            COGNITO_PASSWORD: stack.password,
+            AWS_ENDPOINT_URL: relay.endpoint,
+            ...extraEnv,
           },
-        );
-        clearTimeout(timer);
-        const took = Date.now() - started;
-        assert.ok(took < 30_000, `hung for ${took} ms`);
-        if (c.report) {
-          assert.equal(run.code, 0, run.stderr);
-          assert.match(run.stdout, /Profile hostile: cannot tell: Cannot read/);
-        } else {
-          assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
-          assert.match(run.stderr, /^Error: /m);
-          assert.equal(run.stdout, "");
-        }
-        const said = c.report ? run.stdout : run.stderr;
-        assert.match(said, c.path);
-        assert.match(said, c.kind);
-        assert.match(said, /not a regular file/);
-        assertNoStackTrace(run);
-        assert.deepEqual(relay.targets(), [], "a request was sent");
-        assert.deepEqual(
-          treeChanges(before, await snapshotTree(home.dir)),
-          [],
-          "a file changed",
-        );
-      } finally {
-        await relay.stop();
-        await home.cleanup();
+          // A hang is the bug: give up on it instead of hanging the suite.
+          onSpawn: (child) =>
+            timer = setTimeout(() => child.kill("SIGKILL"), 30_000),
+        },
+      );
+      clearTimeout(timer);
+      const took = Date.now() - started;
+      assert.ok(took < 30_000, `hung for ${took} ms`);
+      if (c.report) {
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /Profile hostile: cannot tell: Cannot read/);
+      } else {
+        assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
+        assert.match(run.stderr, /^Error: /m);
+        assert.equal(run.stdout, "");
       }
+      const said = c.report ? run.stdout : run.stderr;
+      assert.match(said, c.path);
+      assert.match(said, c.kind);
+      assert.match(said, /not a regular file/);
+      assertNoStackTrace(run);
+      assert.deepEqual(relay.targets(), [], "a request was sent");
+      assert.deepEqual(
+        treeChanges(before, await snapshotTree(home.dir)),
+        [],
+        "a file changed",
+      );
     });
   }
-});
-
-Deno.test({
-  name: "teardown: stop moto",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await moto.stop();
-  },
 });

@@ -30,6 +30,7 @@ import {
   sectionName,
   updateProfileFile,
 } from "../lib/aws_files.ts";
+import { tempDir } from "./support/tools.ts";
 import { filePlatform } from "../lib/atomic_file.ts";
 
 /** This system's file behaviour (modes, whether lock files are removed). */
@@ -444,56 +445,53 @@ Deno.test(`INI editor, ${CASES} random documents (seed ${BASE_SEED}): one profil
 });
 
 Deno.test(`updateProfileFile on real files, ${FILE_CASES} random documents: the file holds exactly the edited text, and readProfile (the SDK) reads the intended values`, async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ini-property-" });
-  try {
-    for (let i = 0; i < FILE_CASES; i++) {
-      const seed = BASE_SEED + 100_000 + i;
-      const rng = prng(seed);
-      const doc = generateDoc(rng);
-      const edit = generateEdit(rng, doc);
-      const input = render(doc);
-      const file = `${dir}/${doc.kind}`;
-      await Deno.writeTextFile(file, input, { mode: 0o600 });
-      try {
-        await updateProfileFile(file, edit.section, edit.set, edit.remove);
-        assert.equal(
-          await Deno.readTextFile(file),
-          editIniText(input, edit.section, edit.set, edit.remove),
-        );
-        const env = doc.kind === "credentials"
-          ? {
-            AWS_SHARED_CREDENTIALS_FILE: file,
-            AWS_CONFIG_FILE: `${dir}/none`,
-          }
-          : {
-            AWS_SHARED_CREDENTIALS_FILE: `${dir}/none`,
-            AWS_CONFIG_FILE: file,
-          };
-        const values = await readProfile(doc.kind, edit.profile, env);
-        for (const [key, value] of Object.entries(edit.set)) {
-          assert.equal(values?.[key], value, key);
+  await using dirFolder = await tempDir("ini-property-");
+  const dir = dirFolder.path;
+  for (let i = 0; i < FILE_CASES; i++) {
+    const seed = BASE_SEED + 100_000 + i;
+    const rng = prng(seed);
+    const doc = generateDoc(rng);
+    const edit = generateEdit(rng, doc);
+    const input = render(doc);
+    const file = `${dir}/${doc.kind}`;
+    await Deno.writeTextFile(file, input, { mode: 0o600 });
+    try {
+      await updateProfileFile(file, edit.section, edit.set, edit.remove);
+      assert.equal(
+        await Deno.readTextFile(file),
+        editIniText(input, edit.section, edit.set, edit.remove),
+      );
+      const env = doc.kind === "credentials"
+        ? {
+          AWS_SHARED_CREDENTIALS_FILE: file,
+          AWS_CONFIG_FILE: `${dir}/none`,
         }
-        for (const key of edit.remove) assert.equal(values?.[key], undefined);
-        if (FILES.modes) {
-          assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
-        }
-      } catch (error) {
-        throw new Error(
-          `file case ${i} fails with seed ${seed}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      } finally {
-        await Deno.remove(file);
+        : {
+          AWS_SHARED_CREDENTIALS_FILE: `${dir}/none`,
+          AWS_CONFIG_FILE: file,
+        };
+      const values = await readProfile(doc.kind, edit.profile, env);
+      for (const [key, value] of Object.entries(edit.set)) {
+        assert.equal(values?.[key], value, key);
       }
+      for (const key of edit.remove) assert.equal(values?.[key], undefined);
+      if (FILES.modes) {
+        assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+      }
+    } catch (error) {
+      throw new Error(
+        `file case ${i} fails with seed ${seed}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    } finally {
+      await Deno.remove(file);
     }
-    // On Windows the (empty) lock files stay by design; nothing else may.
-    assert.deepEqual(
-      (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name)
-        .filter((name) => FILES.removeLockFile || !name.endsWith(".lock")),
-      [],
-      "lock or temporary files left",
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+  // On Windows the (empty) lock files stay by design; nothing else may.
+  assert.deepEqual(
+    (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name)
+      .filter((name) => FILES.removeLockFile || !name.endsWith(".lock")),
+    [],
+    "lock or temporary files left",
+  );
 });

@@ -75,7 +75,8 @@ const relay = Deno.serve(
   },
 );
 const STS_ENDPOINT = `http://127.0.0.1:${relay.addr.port}`;
-// Also stops moto when the file ends early (a filter, a failure).
+// Stops moto when the file ends; the servers in this process end with it,
+// and the test CA removes its files then.
 globalThis.addEventListener("unload", () => void moto.stop());
 
 const assertEquals = (actual: unknown, expected: unknown, message?: string) =>
@@ -584,45 +585,44 @@ Deno.test("verifier: the JWKS is fetched once and cached across invocations", as
 
 Deno.test("verifier: keys only come over https, and keys that cannot be fetched give 500, not 401", async () => {
   const token = await signer.sign(claims());
-  const plainJwks = Deno.serve(
+  await using plainJwks = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () => Response.json({ keys: [signer.publicJwk] }),
   );
+  const httpUrl = `http://127.0.0.1:${plainJwks.addr.port}/jwks.json`;
+  let refused = "";
   try {
-    const httpUrl = `http://127.0.0.1:${plainJwks.addr.port}/jwks.json`;
-    let refused = "";
-    try {
-      loadProxyConfig({
-        AWS_REGION: "us-east-1",
-        COGNITO_USER_POOL_ID: POOL_ID,
-        COGNITO_CLIENT_ID: CLIENT_ID,
-        DEFAULT_ROLE_ARN: ROLE,
-        IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
-        IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
-        COGNITO_JWKS_URI: httpUrl,
-      });
-    } catch (error) {
-      refused = (error as Error).message;
-    }
-    assertStringIncludes(refused, "https");
-    // Even handed an http URL directly, aws-jwt-verify will not use it.
-    const verifier = createIdTokenVerifier({
-      ...config,
-      jwksUris: Object.fromEntries(config.issuers.map((i) => [i, httpUrl])),
+    loadProxyConfig({
+      AWS_REGION: "us-east-1",
+      COGNITO_USER_POOL_ID: POOL_ID,
+      COGNITO_CLIENT_ID: CLIENT_ID,
+      DEFAULT_ROLE_ARN: ROLE,
+      IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
+      IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
+      COGNITO_JWKS_URI: httpUrl,
     });
-    const { deps } = harness({ verifier });
-    const response = await handleProxyRequest({ id_token: token }, deps);
-    assertEquals(response.statusCode, 500);
-    assertStringIncludes(body(response).message, "signing keys");
-  } finally {
-    await plainJwks.shutdown();
+  } catch (error) {
+    refused = (error as Error).message;
   }
+  assertStringIncludes(refused, "https");
+  // Even handed an http URL directly, aws-jwt-verify will not use it.
+  const verifier = createIdTokenVerifier({
+    ...config,
+    jwksUris: Object.fromEntries(config.issuers.map((i) => [i, httpUrl])),
+  });
+  const { deps } = harness({ verifier });
+  const response = await handleProxyRequest({ id_token: token }, deps);
+  assertEquals(response.statusCode, 500);
+  assertStringIncludes(body(response).message, "signing keys");
 
   // A JWKS server whose certificate is not trusted is not trusted.
   const untrusted = createIdTokenVerifier(config);
-  const { deps } = harness({ verifier: untrusted });
-  const response = await handleProxyRequest({ id_token: token }, deps);
-  assertEquals(response.statusCode, 500);
+  const { deps: untrustedDeps } = harness({ verifier: untrusted });
+  const untrustedResponse = await handleProxyRequest(
+    { id_token: token },
+    untrustedDeps,
+  );
+  assertEquals(untrustedResponse.statusCode, 500);
 });
 
 /** A JWKS server whose keys and availability the test changes. */
@@ -648,89 +648,82 @@ function rotatingJwks(keys: JsonWebKey[]) {
       jwksUris: Object.fromEntries(config.issuers.map((i) => [i, url])),
     },
     close: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }
 
 Deno.test("verifier: the JWKS is fetched again once it is an hour old (injected clock), so a key removed from the pool stops working, and a refresh that fails refuses with 500 instead of trusting the old keys", async () => {
-  const jwksServer = rotatingJwks([signer.publicJwk]);
-  try {
-    let clock = Date.now();
-    const now = () => new Date(clock);
-    const verifier = createIdTokenVerifier(jwksServer.config, {
-      fetcher: testFetcher,
-      now,
-    });
-    const { deps, logs } = harness({
-      verifier,
-      sts: roleWithMaximum(43200).sts,
-      config: jwksServer.config,
-    });
-    // Tokens issued "now" by the injected clock.
-    const ask = async () => {
-      const issued = Math.floor(clock / 1000);
-      const token = await signer.sign(
-        claims({ iat: issued, auth_time: issued, exp: issued + 3600 }),
-      );
-      return (await handleProxyRequest({ id_token: token }, deps)).statusCode;
-    };
+  await using jwksServer = rotatingJwks([signer.publicJwk]);
+  let clock = Date.now();
+  const now = () => new Date(clock);
+  const verifier = createIdTokenVerifier(jwksServer.config, {
+    fetcher: testFetcher,
+    now,
+  });
+  const { deps, logs } = harness({
+    verifier,
+    sts: roleWithMaximum(43200).sts,
+    config: jwksServer.config,
+  });
+  // Tokens issued "now" by the injected clock.
+  const ask = async () => {
+    const issued = Math.floor(clock / 1000);
+    const token = await signer.sign(
+      claims({ iat: issued, auth_time: issued, exp: issued + 3600 }),
+    );
+    return (await handleProxyRequest({ id_token: token }, deps)).statusCode;
+  };
 
-    assertEquals(await ask(), 200);
-    clock += 59 * 60_000;
-    assertEquals(await ask(), 200);
-    assertEquals(jwksServer.state.fetches, 1, "no refresh within the hour");
+  assertEquals(await ask(), 200);
+  clock += 59 * 60_000;
+  assertEquals(await ask(), 200);
+  assertEquals(jwksServer.state.fetches, 1, "no refresh within the hour");
 
-    // The pool drops the key; an hour after the first fetch it is gone.
-    jwksServer.state.keys = [otherPoolSigner.publicJwk];
-    clock += 60_000;
-    assertEquals(await ask(), 401);
-    assertEquals(jwksServer.state.fetches, 2);
-    assertStringIncludes(JSON.parse(logs.at(-1)!).outcome, "signing key");
+  // The pool drops the key; an hour after the first fetch it is gone.
+  jwksServer.state.keys = [otherPoolSigner.publicJwk];
+  clock += 60_000;
+  assertEquals(await ask(), 401);
+  assertEquals(jwksServer.state.fetches, 2);
+  assertStringIncludes(JSON.parse(logs.at(-1)!).outcome, "signing key");
 
-    // The key comes back, then the JWKS cannot be fetched at its next
-    // refresh: fail closed (500), and keep trying on each request.
-    jwksServer.state.keys = [signer.publicJwk];
-    clock += 3600_000;
-    assertEquals(await ask(), 200);
-    jwksServer.state.up = false;
-    clock += 3600_000;
-    const fetchesBefore = jwksServer.state.fetches;
-    assertEquals(await ask(), 500);
-    assertEquals(await ask(), 500);
-    assert.ok(jwksServer.state.fetches > fetchesBefore + 1);
-    jwksServer.state.up = true;
-    assertEquals(await ask(), 200);
-  } finally {
-    await jwksServer.close();
-  }
+  // The key comes back, then the JWKS cannot be fetched at its next
+  // refresh: fail closed (500), and keep trying on each request.
+  jwksServer.state.keys = [signer.publicJwk];
+  clock += 3600_000;
+  assertEquals(await ask(), 200);
+  jwksServer.state.up = false;
+  clock += 3600_000;
+  const fetchesBefore = jwksServer.state.fetches;
+  assertEquals(await ask(), 500);
+  assertEquals(await ask(), 500);
+  assert.ok(jwksServer.state.fetches > fetchesBefore + 1);
+  jwksServer.state.up = true;
+  assertEquals(await ask(), 200);
 });
 
 Deno.test("verifier: an unknown kid still fetches the JWKS at once (key rotation between scheduled refreshes)", async () => {
   const rotated = await makeSigner("pool-key-2");
-  const jwksServer = rotatingJwks([signer.publicJwk]);
-  try {
-    const verifier = createIdTokenVerifier(jwksServer.config, {
-      fetcher: testFetcher,
-    });
-    const { deps } = harness({
-      verifier,
-      sts: roleWithMaximum(43200).sts,
-      config: jwksServer.config,
-    });
-    const first = await handleProxyRequest(
-      { id_token: await signer.sign(claims()) },
-      deps,
-    );
-    assertEquals(first.statusCode, 200);
-    jwksServer.state.keys = [signer.publicJwk, rotated.publicJwk];
-    const second = await handleProxyRequest(
-      { id_token: await rotated.sign(claims()) },
-      deps,
-    );
-    assertEquals(second.statusCode, 200);
-    assertEquals(jwksServer.state.fetches, 2);
-  } finally {
-    await jwksServer.close();
-  }
+  await using jwksServer = rotatingJwks([signer.publicJwk]);
+  const verifier = createIdTokenVerifier(jwksServer.config, {
+    fetcher: testFetcher,
+  });
+  const { deps } = harness({
+    verifier,
+    sts: roleWithMaximum(43200).sts,
+    config: jwksServer.config,
+  });
+  const first = await handleProxyRequest(
+    { id_token: await signer.sign(claims()) },
+    deps,
+  );
+  assertEquals(first.statusCode, 200);
+  jwksServer.state.keys = [signer.publicJwk, rotated.publicJwk];
+  const second = await handleProxyRequest(
+    { id_token: await rotated.sign(claims()) },
+    deps,
+  );
+  assertEquals(second.statusCode, 200);
+  assertEquals(jwksServer.state.fetches, 2);
 });
 
 /** Claims of an access token of the same user (as Cognito issues them). */
@@ -946,17 +939,4 @@ Deno.test("handler: without an access token, ACCESS_TOKEN_CHECK=require refuses 
     harness().deps,
   );
   assertEquals(wrongType.statusCode, 400);
-});
-
-Deno.test({
-  name: "teardown: stop the JWKS server, the STS relay and moto",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await jwks.close();
-    await getUserServer.shutdown();
-    await relay.shutdown();
-    await moto.stop();
-    await tls.remove();
-  },
 });

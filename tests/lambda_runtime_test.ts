@@ -24,6 +24,7 @@ import { proxyFunctionEnv, unpackProxyZip } from "./support/proxy_stack.ts";
 import { RIE_FUNCTION_NAME, runProxyClient, startRie } from "./support/rie.ts";
 import { makeTestTls } from "./support/tls.ts";
 import { roleSessionName } from "../lib/role_session_name.ts";
+import { removeAtUnload } from "./support/tools.ts";
 
 const ROLE = "arn:aws:iam::123456789012:role/CognitoLongLived";
 const IAM_KEY_ID = "AKIAPROXYUSER0000002";
@@ -34,7 +35,9 @@ const moto = await startMoto({
   tls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile },
 });
 globalThis.addEventListener("unload", () => void moto.stop());
+// moto and the emulator stop, and the test CA goes, when the file ends.
 const work = await Deno.makeTempDir({ prefix: "lambda-rie-test-" });
+removeAtUnload(work);
 
 /** SDK settings for the test's own calls to moto over TLS. */
 const sdk = clientConfig(moto);
@@ -288,7 +291,7 @@ async function freshSignIn(idp: CognitoIdentityProviderClient) {
 }
 
 Deno.test("rie: revoked sign-ins get 401 through the emulator: after GlobalSignOut, AdminDisableUser and AdminDeleteUser in moto the proxy's GetUser check refuses the still-valid ID and access tokens; a live sign-in gets 200", async (t) => {
-  const strict = await startRie({
+  await using strict = await startRie({
     bootstrap: `${taskRoot}/bootstrap`,
     cwd: taskRoot,
     env: functionEnv({ ACCESS_TOKEN_CHECK: "require" }),
@@ -388,12 +391,11 @@ Deno.test("rie: revoked sign-ins get 401 through the emulator: after GlobalSignO
     });
   } finally {
     idp.destroy();
-    await strict.stop();
   }
 });
 
 Deno.test("rie: lib/proxy.ts sends the access token when given (accessToken → access_token), so a proxy set to require it issues credentials", async () => {
-  const strict = await startRie({
+  await using strict = await startRie({
     bootstrap: `${taskRoot}/bootstrap`,
     cwd: taskRoot,
     env: functionEnv({ ACCESS_TOKEN_CHECK: "require" }),
@@ -419,40 +421,23 @@ Deno.test("rie: lib/proxy.ts sends the access token when given (accessToken → 
     assert.match(without.error!, /refused \(400\).*access_token/);
   } finally {
     idp.destroy();
-    await strict.stop();
   }
 });
 
 Deno.test("rie: missing configuration is reported through /runtime/init/error", async () => {
-  const broken = await startRie({
+  await using broken = await startRie({
     bootstrap: `${taskRoot}/bootstrap`,
     cwd: taskRoot,
     env: functionEnv({ COGNITO_USER_POOL_ID: "", DEFAULT_ROLE_ARN: "" }),
   });
-  try {
-    const { status, body } = await broken.invoke(
-      JSON.stringify({ id_token: user.idToken }),
-    );
-    assert.notEqual(status, 200);
-    assert.match(body, /Runtime.ConfigurationError|COGNITO_USER_POOL_ID/);
-    assert.match(
-      broken.output(),
-      /Missing configuration: set COGNITO_USER_POOL_ID/,
-    );
-    assert.ok(!broken.output().includes(IAM_SECRET));
-  } finally {
-    await broken.stop();
-  }
-});
-
-Deno.test({
-  name: "teardown: stop the emulator and moto, remove the files",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await rie.stop();
-    await moto.stop();
-    await tls.remove();
-    await Deno.remove(work, { recursive: true });
-  },
+  const { status, body } = await broken.invoke(
+    JSON.stringify({ id_token: user.idToken }),
+  );
+  assert.notEqual(status, 200);
+  assert.match(body, /Runtime.ConfigurationError|COGNITO_USER_POOL_ID/);
+  assert.match(
+    broken.output(),
+    /Missing configuration: set COGNITO_USER_POOL_ID/,
+  );
+  assert.ok(!broken.output().includes(IAM_SECRET));
 });

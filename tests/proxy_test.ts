@@ -206,10 +206,3 @@ Deno.test("proxy client: a proxy that does not answer in time is a ProxyError", 
   assert.match(result.error!, /did not answer within/);
   assert.ok(Date.now() - started < 15_000);
 });
-
-Deno.test({
-  name: "teardown: stop the Lambda stand-in",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: () => lambda.shutdown(),
-});

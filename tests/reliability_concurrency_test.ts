@@ -35,7 +35,6 @@ const ROUNDS = Number(Deno.env.get("RELIABILITY_ROUNDS") ?? "10");
 assert.ok(Number.isInteger(ROUNDS) && ROUNDS > 0, "RELIABILITY_ROUNDS");
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /** Every credential set the relay handed out, by access key id. */
 const issued = new Map<string, { secret: string; token: string }>();
@@ -117,78 +116,71 @@ Deno.test(`${WRITERS} concurrent logins × ${ROUNDS} rounds: every profile lands
   let parses = 0;
   const torn: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const home = await makeTempHome();
-    try {
-      await writeHandWrittenCredentials(home);
-      const env = {
-        ...home.env,
-        ...moto.env,
-        ...stack.env,
-        AWS_ENDPOINT_URL: relay.endpoint,
-        COGNITO_PASSWORD: stack.password,
-      };
-      const done = Promise.withResolvers<void>();
-      const reader = startReader(home.credentialsFile, done.promise);
-      const before = issued.size;
-      const runs = await Promise.all(
-        Array.from({ length: WRITERS }, (_, i) =>
-          runAuth([
-            "login",
-            "-u",
-            stack.username,
-            "--profile",
-            `writer-${i}`,
-            "--no-lambda-proxy",
-          ], env)),
-      );
-      done.resolve();
-      const report = await reader;
-      parses += report.parses;
-      torn.push(...report.torn);
-      for (const run of runs) {
-        assert.equal(run.code, 0, run.stderr);
-        assertNoStackTrace(run);
-      }
-      // One set each (more only if the SDK retried a call whose answer was
-      // lost; the checks below then still find exactly one set per profile).
-      assert.ok(issued.size - before >= WRITERS, "a login got no credentials");
-
-      const after = await Deno.readFile(home.credentialsFile);
-      const prefix = after.subarray(0, ORIGINAL.length);
-      otherBytesChanged += prefix.reduce(
-        (n, byte, i) => n + (byte === ORIGINAL[i] ? 0 : 1),
-        Math.max(0, ORIGINAL.length - prefix.length),
-      );
-      const profiles = await sdkCredentialsProfiles(home.credentialsFile);
-      for (const [name, values] of Object.entries(HAND_WRITTEN_PROFILES)) {
-        assert.deepEqual(profiles[name], values, name);
-      }
-      const keysInFile = new Set<string>();
-      for (let i = 0; i < WRITERS; i++) {
-        const values = profiles[`writer-${i}`];
-        assert.ok(values, `writer-${i} is missing`);
-        const set = issued.get(values.aws_access_key_id!);
-        assert.ok(set, `writer-${i} holds keys nobody issued`);
-        assert.equal(values.aws_secret_access_key, set.secret);
-        assert.equal(values.aws_session_token, set.token);
-        assert.match(values.x_security_token_expires!, /^\d{4}-\d\d-\d\dT/);
-        keysInFile.add(values.aws_access_key_id!);
-        landed++;
-      }
-      assert.equal(keysInFile.size, WRITERS, "two profiles share a key");
-      assert.equal(
-        (await Deno.stat(home.credentialsFile)).mode! & 0o777,
-        0o600,
-      );
-      const leftovers =
-        (await Array.fromAsync(Deno.readDir(`${home.dir}/.aws`)))
-          .map((e) => e.name).filter((n) =>
-            n !== "credentials" && n !== "config"
-          );
-      assert.deepEqual(leftovers, [], "lock or temporary files left behind");
-    } finally {
-      await home.cleanup();
+    await using home = await makeTempHome();
+    await writeHandWrittenCredentials(home);
+    const env = {
+      ...home.env,
+      ...moto.env,
+      ...stack.env,
+      AWS_ENDPOINT_URL: relay.endpoint,
+      COGNITO_PASSWORD: stack.password,
+    };
+    const done = Promise.withResolvers<void>();
+    const reader = startReader(home.credentialsFile, done.promise);
+    const before = issued.size;
+    const runs = await Promise.all(
+      Array.from({ length: WRITERS }, (_, i) =>
+        runAuth([
+          "login",
+          "-u",
+          stack.username,
+          "--profile",
+          `writer-${i}`,
+          "--no-lambda-proxy",
+        ], env)),
+    );
+    done.resolve();
+    const report = await reader;
+    parses += report.parses;
+    torn.push(...report.torn);
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr);
+      assertNoStackTrace(run);
     }
+    // One set each (more only if the SDK retried a call whose answer was
+    // lost; the checks below then still find exactly one set per profile).
+    assert.ok(issued.size - before >= WRITERS, "a login got no credentials");
+
+    const after = await Deno.readFile(home.credentialsFile);
+    const prefix = after.subarray(0, ORIGINAL.length);
+    otherBytesChanged += prefix.reduce(
+      (n, byte, i) => n + (byte === ORIGINAL[i] ? 0 : 1),
+      Math.max(0, ORIGINAL.length - prefix.length),
+    );
+    const profiles = await sdkCredentialsProfiles(home.credentialsFile);
+    for (const [name, values] of Object.entries(HAND_WRITTEN_PROFILES)) {
+      assert.deepEqual(profiles[name], values, name);
+    }
+    const keysInFile = new Set<string>();
+    for (let i = 0; i < WRITERS; i++) {
+      const values = profiles[`writer-${i}`];
+      assert.ok(values, `writer-${i} is missing`);
+      const set = issued.get(values.aws_access_key_id!);
+      assert.ok(set, `writer-${i} holds keys nobody issued`);
+      assert.equal(values.aws_secret_access_key, set.secret);
+      assert.equal(values.aws_session_token, set.token);
+      assert.match(values.x_security_token_expires!, /^\d{4}-\d\d-\d\dT/);
+      keysInFile.add(values.aws_access_key_id!);
+      landed++;
+    }
+    assert.equal(keysInFile.size, WRITERS, "two profiles share a key");
+    assert.equal(
+      (await Deno.stat(home.credentialsFile)).mode! & 0o777,
+      0o600,
+    );
+    const leftovers = (await Array.fromAsync(Deno.readDir(`${home.dir}/.aws`)))
+      .map((e) => e.name).filter((n) => n !== "credentials" && n !== "config");
+    assert.deepEqual(leftovers, [], "lock or temporary files left behind");
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
@@ -231,15 +223,9 @@ function loginAfter(home: TempHome, stack: CognitoStack) {
   );
 }
 
-/** Disposable temporary home (`await using`). */
-async function tempHome(): Promise<TempHome & AsyncDisposable> {
-  const home = await makeTempHome();
-  return { ...home, [Symbol.asyncDispose]: () => home.cleanup() };
-}
-
 Deno.test("a writer killed with SIGKILL while holding the lock has released it: the next login goes on at once, says nothing about it, and removes the lock file", async () => {
   const stack = await createCognitoStack(moto);
-  await using home = await tempHome();
+  await using home = await makeTempHome();
   await writeHandWrittenCredentials(home);
   const lockPath = `${home.credentialsFile}.lock`;
   const writer = await writerHoldingTheLock(home.credentialsFile);
@@ -277,7 +263,7 @@ Deno.test("lock files left behind are no obstacle, whatever they hold: an empty 
   };
   for (const [name, content] of Object.entries(leftovers)) {
     await t.step(name, async () => {
-      await using home = await tempHome();
+      await using home = await makeTempHome();
       await writeHandWrittenCredentials(home);
       const lockPath = `${home.credentialsFile}.lock`;
       await Deno.writeTextFile(lockPath, content, { mode: 0o600 });
@@ -290,14 +276,4 @@ Deno.test("lock files left behind are no obstacle, whatever they hold: an empty 
       await assert.rejects(Deno.stat(lockPath), Deno.errors.NotFound);
     });
   }
-});
-
-Deno.test({
-  name: "teardown: stop the relay and moto",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await relay.stop();
-    await moto.stop();
-  },
 });

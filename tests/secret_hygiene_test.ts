@@ -32,10 +32,14 @@ import { startProxyStack } from "./support/proxy_stack.ts";
 import { startMoto } from "./support/moto.ts";
 import { awsError, forwardAll, startRelay } from "./support/relay.ts";
 import { lockIsHeld } from "./support/reliability.ts";
-import { runCommand, type RunResult } from "./support/tools.ts";
+import {
+  removeAtUnload,
+  runCommand,
+  type RunResult,
+  tempDir,
+} from "./support/tools.ts";
 
 const moto = await startMoto();
-globalThis.addEventListener("unload", () => void moto.stop());
 
 /** Secret values, by what they are. */
 const secrets = new Map<string, string>();
@@ -121,7 +125,11 @@ const CARRIED = new Set([
   "the proxy's session token",
 ]);
 
+// Shared by the file's tests: removed when the file ends, as moto, the proxy
+// stack and the relays (in this process) stop then.
 const home = await makeTempHome();
+removeAtUnload(home.dir);
+
 interface Run extends RunResult {
   name: string;
   /** stdout exists to carry credentials. */
@@ -435,7 +443,8 @@ Deno.test("every file the tool created is mode 0600 and every folder 0700, under
 });
 
 Deno.test("the lock file is mode 0600 while it is held, under umask 000", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "held-lock-" });
+  await using dirFolder = await tempDir("held-lock-");
+  const dir = dirFolder.path;
   const target = `${dir}/aws/credentials`;
   await Deno.mkdir(`${dir}/aws`);
   const module = fileURLToPath(new URL("../lib/file_lock.ts", import.meta.url));
@@ -469,20 +478,5 @@ Deno.test("the lock file is mode 0600 while it is held, under umask 000", async 
   } finally {
     writer.kill("SIGKILL");
     await writer.status;
-    await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test({
-  name:
-    "teardown: stop the relay, the proxy stack and moto, remove the home folder",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    await relay.stop();
-    await proxyRelay.stop();
-    await proxyStack.stop();
-    await moto.stop();
-    await home.cleanup();
-  },
 });

@@ -18,54 +18,51 @@ import { shellJoin } from "../lib/shell.ts";
 import { credentialProcessLine, selfCommand } from "../lib/self_command.ts";
 import { credentialProcessJson, envExports } from "../lib/credential_output.ts";
 import { ConfigError } from "../lib/errors.ts";
-import { runCommand, VENV_PYTHON } from "./support/tools.ts";
+import { runCommand, tempDir, VENV_PYTHON } from "./support/tools.ts";
 import { sampleSession } from "./support/sessions.ts";
 
 Deno.test("sessions live under $XDG_CACHE_HOME/cognito-authoriser/sessions as 0600 files in 0700 folders, and read back equal", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const env = { XDG_CACHE_HOME: `${dir}/xdg` };
-    const session = sampleSession(
-      "team/dev",
-      new Date("2030-01-01T00:00:00Z"),
-    );
-    const path = await writeSession(env, session);
+  await using dirFolder = await tempDir("session_cache_test_");
+  const dir = dirFolder.path;
+  const env = { XDG_CACHE_HOME: `${dir}/xdg` };
+  const session = sampleSession(
+    "team/dev",
+    new Date("2030-01-01T00:00:00Z"),
+  );
+  const path = await writeSession(env, session);
+  assert.equal(
+    path,
+    `${dir}/xdg/cognito-authoriser/sessions/team%2Fdev.json`,
+  );
+  assert.equal(await sessionFile(env, "team/dev"), path);
+  assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+  for (
+    const folder of [
+      "xdg",
+      "xdg/cognito-authoriser",
+      "xdg/cognito-authoriser/sessions",
+    ]
+  ) {
     assert.equal(
-      path,
-      `${dir}/xdg/cognito-authoriser/sessions/team%2Fdev.json`,
+      (await Deno.stat(`${dir}/${folder}`)).mode! & 0o777,
+      0o700,
+      folder,
     );
-    assert.equal(await sessionFile(env, "team/dev"), path);
-    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
-    for (
-      const folder of [
-        "xdg",
-        "xdg/cognito-authoriser",
-        "xdg/cognito-authoriser/sessions",
-      ]
-    ) {
-      assert.equal(
-        (await Deno.stat(`${dir}/${folder}`)).mode! & 0o777,
-        0o700,
-        folder,
-      );
-    }
-    assert.deepEqual(await readSession(env, "team/dev"), session);
-    // Without XDG_CACHE_HOME the cache is under HOME.
-    assert.equal(
-      await sessionFile({ HOME: "/home/ana" }, "default"),
-      "/home/ana/.cache/cognito-authoriser/sessions/default.json",
-    );
-    // Names that could escape the folder stay one file inside it.
-    assert.equal(
-      await sessionFile(env, ".."),
-      `${dir}/xdg/cognito-authoriser/sessions/%2E%2E.json`,
-    );
-    assert.equal(await removeSession(env, "team/dev"), true);
-    assert.equal(await removeSession(env, "team/dev"), false);
-    assert.equal(await readSession(env, "team/dev"), undefined);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+  assert.deepEqual(await readSession(env, "team/dev"), session);
+  // Without XDG_CACHE_HOME the cache is under HOME.
+  assert.equal(
+    await sessionFile({ HOME: "/home/ana" }, "default"),
+    "/home/ana/.cache/cognito-authoriser/sessions/default.json",
+  );
+  // Names that could escape the folder stay one file inside it.
+  assert.equal(
+    await sessionFile(env, ".."),
+    `${dir}/xdg/cognito-authoriser/sessions/%2E%2E.json`,
+  );
+  assert.equal(await removeSession(env, "team/dev"), true);
+  assert.equal(await removeSession(env, "team/dev"), false);
+  assert.equal(await readSession(env, "team/dev"), undefined);
 });
 
 Deno.test("session file names: up to 200 encoded characters as before; longer names hashed, distinct even when they share their first 160, and short enough for the lock and temporary files", async () => {
@@ -90,23 +87,20 @@ Deno.test("session file names: up to 200 encoded characters as before; longer na
 });
 
 Deno.test("a damaged session file, or one recorded for another profile, reads as no session", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const env = { XDG_CACHE_HOME: dir };
-    const path = await writeSession(
-      env,
-      sampleSession("dev", new Date("2030-01-01T00:00:00Z")),
-    );
-    await Deno.writeTextFile(path, "{ not json");
-    assert.equal(await readSession(env, "dev"), undefined);
-    await Deno.writeTextFile(
-      path,
-      JSON.stringify({ version: 1, profile: "other" }),
-    );
-    assert.equal(await readSession(env, "dev"), undefined);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dirFolder = await tempDir("session_cache_test_");
+  const dir = dirFolder.path;
+  const env = { XDG_CACHE_HOME: dir };
+  const path = await writeSession(
+    env,
+    sampleSession("dev", new Date("2030-01-01T00:00:00Z")),
+  );
+  await Deno.writeTextFile(path, "{ not json");
+  assert.equal(await readSession(env, "dev"), undefined);
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ version: 1, profile: "other" }),
+  );
+  assert.equal(await readSession(env, "dev"), undefined);
 });
 
 Deno.test("credentials are fresh only while valid for longer than the refresh window, which comes from the flag, then COGNITO_AUTH_REFRESH_WINDOW, then 300 s", () => {

@@ -34,7 +34,7 @@ async function bareHome() {
   const dir = await Deno.makeTempDir({ prefix: "color-home-" });
   return {
     env: { HOME: dir, DENO_DIR, TERM: "xterm-256color" },
-    cleanup: () => Deno.remove(dir, { recursive: true }),
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
 
@@ -44,23 +44,19 @@ Deno.test("palette paints only when enabled", () => {
 });
 
 Deno.test("piped output has no escape codes even without NO_COLOR", async () => {
-  const home = await bareHome();
-  try {
-    const run = (args: string[]) =>
-      runCommand(Deno.execPath(), ["run", "-A", "--quiet", AUTH_TS, ...args], {
-        env: home.env,
-      });
-    // A usage error (commander's message) and a tool error ("Error: ...").
-    const usage = await run(["logn"]);
-    assert.equal(usage.code, ExitCode.usage);
-    const config = await run(["status"]);
-    assert.equal(config.code, ExitCode.config);
-    assert.match(config.stderr, /^Error: /m);
-    for (const output of [usage, config]) {
-      assert.doesNotMatch(output.stdout + output.stderr, ESCAPE);
-    }
-  } finally {
-    await home.cleanup();
+  await using home = await bareHome();
+  const run = (args: string[]) =>
+    runCommand(Deno.execPath(), ["run", "-A", "--quiet", AUTH_TS, ...args], {
+      env: home.env,
+    });
+  // A usage error (commander's message) and a tool error ("Error: ...").
+  const usage = await run(["logn"]);
+  assert.equal(usage.code, ExitCode.usage);
+  const config = await run(["status"]);
+  assert.equal(config.code, ExitCode.config);
+  assert.match(config.stderr, /^Error: /m);
+  for (const output of [usage, config]) {
+    assert.doesNotMatch(output.stdout + output.stderr, ESCAPE);
   }
 });
 
@@ -68,35 +64,31 @@ Deno.test({
   name: "on a terminal errors are red, and NO_COLOR turns colour off",
   async fn() {
     assert.ok(hasScript(), "util-linux `script` is needed to make a terminal");
-    const home = await bareHome();
-    try {
-      // `script` runs the command on a new pseudo-terminal (stdin, stdout
-      // and stderr all terminals) and copies what it writes.
-      const onTerminal = (args: string[], env: Record<string, string> = {}) =>
-        runCommand("script", [
-          "-qec",
-          [Deno.execPath(), "run", "-A", "--quiet", AUTH_TS, ...args].join(" "),
-          "/dev/null",
-        ], { env: { ...home.env, SHELL: "/bin/sh", ...env } });
+    await using home = await bareHome();
+    // `script` runs the command on a new pseudo-terminal (stdin, stdout
+    // and stderr all terminals) and copies what it writes.
+    const onTerminal = (args: string[], env: Record<string, string> = {}) =>
+      runCommand("script", [
+        "-qec",
+        [Deno.execPath(), "run", "-A", "--quiet", AUTH_TS, ...args].join(" "),
+        "/dev/null",
+      ], { env: { ...home.env, SHELL: "/bin/sh", ...env } });
 
-      const colour = await onTerminal(["status"]);
-      assert.equal(colour.code, ExitCode.config);
-      assert.ok(colour.stdout.includes(`${ESC}[31mError:${ESC}[39m`));
+    const colour = await onTerminal(["status"]);
+    assert.equal(colour.code, ExitCode.config);
+    assert.ok(colour.stdout.includes(`${ESC}[31mError:${ESC}[39m`));
 
-      const usage = await onTerminal(["logn"]);
-      assert.match(usage.stdout, SGR);
+    const usage = await onTerminal(["logn"]);
+    assert.match(usage.stdout, SGR);
 
-      // NO_COLOR set to any non-empty value turns colour off; an empty one
-      // does not (https://no-color.org).
-      for (const args of [["status"], ["logn"]]) {
-        const plain = await onTerminal(args, { NO_COLOR: "1" });
-        assert.doesNotMatch(plain.stdout, SGR, args.join(" "));
-        assert.match(plain.stdout, /error/i);
-      }
-      const empty = await onTerminal(["status"], { NO_COLOR: "" });
-      assert.match(empty.stdout, SGR);
-    } finally {
-      await home.cleanup();
+    // NO_COLOR set to any non-empty value turns colour off; an empty one
+    // does not (https://no-color.org).
+    for (const args of [["status"], ["logn"]]) {
+      const plain = await onTerminal(args, { NO_COLOR: "1" });
+      assert.doesNotMatch(plain.stdout, SGR, args.join(" "));
+      assert.match(plain.stdout, /error/i);
     }
+    const empty = await onTerminal(["status"], { NO_COLOR: "" });
+    assert.match(empty.stdout, SGR);
   },
 });

@@ -180,12 +180,8 @@ async function withRelay(
   body: (relay: Relay) => Promise<void>,
   policy?: RelayPolicy,
 ): Promise<void> {
-  const relay = startRelay(moto.endpoint, policy);
-  try {
-    await body(relay);
-  } finally {
-    await relay.stop();
-  }
+  await using relay = startRelay(moto.endpoint, policy);
+  await body(relay);
 }
 
 /** Sign-in options for the SRP flow on the stack's pool, with extras. */

@@ -75,12 +75,8 @@ export async function makeTempHome(): Promise<TempHome> {
 export async function withTempHome<T>(
   fn: (home: TempHome) => Promise<T>,
 ): Promise<T> {
-  const home = await makeTempHome();
-  try {
-    return await fn(home);
-  } finally {
-    await home.cleanup();
-  }
+  await using home = await makeTempHome();
+  return await fn(home);
 }
 
 /** Runs `auth.ts` with the given arguments and an exact environment. */

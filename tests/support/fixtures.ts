@@ -143,6 +143,26 @@ export async function freshTotpCode(
   return await totpCode(secret);
 }
 
+/**
+ * Writes the stack's settings into `~/.cognito-cli-config.json` under
+ * `home`, as `configure` would (the original tool's keys, mode 0600).
+ */
+export async function writeStackConfig(
+  home: { dir: string },
+  stack: CognitoStack,
+): Promise<void> {
+  await Deno.writeTextFile(
+    `${home.dir}/.cognito-cli-config.json`,
+    JSON.stringify({
+      user_pool_id: stack.userPoolId,
+      client_id: stack.clientId,
+      identity_pool_id: stack.identityPoolId,
+      region: REGION,
+    }),
+    { mode: 0o600 },
+  );
+}
+
 /** SDK client settings for talking to moto as an administrator. */
 export function clientConfig(moto: MotoServer) {
   return {
@@ -154,6 +174,71 @@ export function clientConfig(moto: MotoServer) {
       ? { requestHandler: { httpsAgent: new Agent({ ca: moto.ca.pem }) } }
       : {}),
   };
+}
+
+/**
+ * An SDK client for moto that a whole test file shares (`new Client(
+ * clientConfig(moto))`), destroyed when the file ends.
+ */
+export function fileClient<C extends { destroy(): void }>(
+  moto: MotoServer,
+  Client: new (config: ReturnType<typeof clientConfig>) => C,
+): C {
+  const client = new Client(clientConfig(moto));
+  globalThis.addEventListener("unload", () => client.destroy());
+  return client;
+}
+
+/** The user pool that `lambda deploy` tests point the proxy at. */
+export const DEPLOY_POOL_ID = "us-east-1_AbC123xyz";
+/** The app client that `lambda deploy` tests point the proxy at. */
+export const DEPLOY_CLIENT_ID = "4tq3example0client";
+
+/** What one `lambda deploy` test names. */
+export interface DeployNames {
+  /** Random tag in the role names (`LongLived-<tag>`, `Exec-<tag>`). */
+  tag: string;
+  /** The function. */
+  fn: string;
+  /** The Identity Pool's authenticated role. */
+  auth: string;
+  /** The zip to deploy. */
+  zip: string;
+  /** The flag that names the zip (default `--zip`). */
+  zipFlag?: "--zip" | "--zip-file";
+  /** The Deno layer's zip. */
+  layer: string;
+}
+
+/**
+ * Arguments of `aws-cognito-admin lambda deploy` for `names`, pointed at
+ * {@linkcode DEPLOY_POOL_ID} and {@linkcode DEPLOY_CLIENT_ID}, then `extra`.
+ */
+export function lambdaDeployArgs(
+  names: DeployNames,
+  ...extra: string[]
+): string[] {
+  return [
+    "lambda",
+    "deploy",
+    "--lambda-function-name",
+    names.fn,
+    "--long-lived-role-name",
+    `LongLived-${names.tag}`,
+    "--execution-role-name",
+    `Exec-${names.tag}`,
+    "--role-name",
+    names.auth,
+    names.zipFlag ?? "--zip",
+    names.zip,
+    "--layer-zip",
+    names.layer,
+    "--user-pool-id",
+    DEPLOY_POOL_ID,
+    "--client-id",
+    DEPLOY_CLIENT_ID,
+    ...extra,
+  ];
 }
 
 /** A trust policy that lets any Cognito Identity pool assume the role. */

@@ -10,8 +10,8 @@
  */
 import type { MotoServer } from "./moto.ts";
 
-/** A running stand-in. */
-export interface IdentityRolesStub {
+/** A running stand-in; stopped when disposed (`await using`). */
+export interface IdentityRolesStub extends AsyncDisposable {
   /** Its base URL. */
   endpoint: string;
   /** Environment that sends Cognito Identity calls through the stand-in. */
@@ -80,5 +80,6 @@ export function startIdentityRolesStub(moto: MotoServer): IdentityRolesStub {
     roles: (id) => stored.get(id)?.Roles,
     setRoles: (id, roles) => stored.set(id, { Roles: roles }),
     stop: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }

@@ -82,8 +82,8 @@ export function base64url(data: string | Uint8Array): string {
   );
 }
 
-/** A running HTTPS JWKS endpoint. */
-export interface JwksServer {
+/** A running HTTPS JWKS endpoint; stopped when disposed (`await using`). */
+export interface JwksServer extends AsyncDisposable {
   /** Full JWKS URL, `https://127.0.0.1:<port>/<poolId>/.well-known/jwks.json`. */
   url: string;
   /** How many times the JWKS was fetched. */
@@ -115,5 +115,6 @@ export function startJwksServer(
     url: `https://127.0.0.1:${server.addr.port}${path}`,
     fetches: () => count,
     close: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { spawnServer } from "./server_process.ts";
 import { ensurePythonTools, freePort, MOTO_SERVER, waitFor } from "./tools.ts";
 
 /** A running moto server; stopped when disposed (`await using`). */
@@ -58,43 +59,23 @@ export async function startMoto(
   }
   const logFile = await Deno.makeTempFile({ prefix: "moto-", suffix: ".log" });
   const log = await Deno.open(logFile, { write: true });
-  const child = new Deno.Command(MOTO_SERVER, {
-    args,
-    env: { ...options.env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // Drain output into the log file so the pipes never fill up.
-  const drains = [child.stdout, child.stderr].map((stream) =>
-    stream.pipeTo(
-      new WritableStream({
-        write: (chunk) => {
-          log.writeSync(chunk);
-        },
-      }),
-    ).catch(() => {})
-  );
+  // Its output goes to the log file: moto logs every request.
+  const server = spawnServer(MOTO_SERVER, args, {
+    env: options.env,
+    clearEnv: false,
+    onOutput: (chunk) => void log.writeSync(chunk),
+  });
   const endpoint = `${scheme}://127.0.0.1:${port}`;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
-    await Promise.all(drains);
-    log.close();
-    await Deno.remove(logFile).catch(() => {});
-  };
-  // Test files end without awaiting stop(): kill moto and drop its log here.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      await server.stop();
+      log.close();
+      await Deno.remove(logFile).catch(() => {});
+    })();
+  // Test files end without awaiting stop(): the server is killed then, and
+  // this drops its log.
   globalThis.addEventListener("unload", () => {
-    if (!stopped) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }
     try {
       Deno.removeSync(logFile);
     } catch { /* already removed */ }

@@ -31,8 +31,9 @@ import {
   freePort,
   goInstall,
   VENV_DIR,
-  waitFor,
+  VENV_PYTHON,
 } from "./tools.ts";
+import { listening, spawnServer } from "./server_process.ts";
 
 /** Path of `oidc-provider-mock` in the venv. */
 export const OIDC_PROVIDER_MOCK = `${VENV_DIR}/bin/oidc-provider-mock`;
@@ -81,61 +82,6 @@ export interface Provider extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-function spawnServer(
-  bin: string,
-  args: string[],
-  env: Record<string, string>,
-): { child: Deno.ChildProcess; output: () => string; stop(): Promise<void> } {
-  const child = new Deno.Command(bin, {
-    args,
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  const drains = [child.stdout, child.stderr].map((stream) =>
-    stream.pipeTo(
-      new WritableStream({
-        write(chunk) {
-          output += decoder.decode(chunk, { stream: true });
-        },
-      }),
-    ).catch(() => {})
-  );
-  let stopped = false;
-  return {
-    child,
-    output: () => output,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await child.status;
-      await Promise.all(drains);
-    },
-  };
-}
-
-async function listening(port: number): Promise<boolean> {
-  return await waitFor(
-    async () => {
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    15_000,
-    50,
-  );
-}
-
 /**
  * `oidc-provider-mock` 0.3.4 signs ID tokens with no `kid` in the header,
  * where Cognito's always carry one and `aws-jwt-verify` (the proxy's
@@ -171,14 +117,11 @@ export async function startOidcProviderMock(
   for (const user of options.users ?? []) {
     args.push("--user-claims", JSON.stringify(user));
   }
+  const env = { PYTHONWARNINGS: "ignore" };
   const server = options.kid
-    ? spawnServer(
-      `${VENV_DIR}/bin/python`,
-      ["-c", MOCK_WITH_KID, ...args],
-      { PYTHONWARNINGS: "ignore" },
-    )
-    : spawnServer(bin, args, { PYTHONWARNINGS: "ignore" });
-  if (!await listening(port)) {
+    ? spawnServer(VENV_PYTHON, ["-c", MOCK_WITH_KID, ...args], { env })
+    : spawnServer(bin, args, { env });
+  if (!await listening(port, 15_000)) {
     await server.stop();
     throw new Error(`oidc-provider-mock did not start:\n${server.output()}`);
   }
@@ -221,10 +164,9 @@ export async function startZitadel(
   const bin = await ensureZitadelExample();
   const port = freePort();
   const server = spawnServer(bin, [], {
-    PORT: String(port),
-    REDIRECT_URI: options.redirectUris.join(","),
+    env: { PORT: String(port), REDIRECT_URI: options.redirectUris.join(",") },
   });
-  if (!await listening(port)) {
+  if (!await listening(port, 15_000)) {
     await server.stop();
     throw new Error(`zitadel example did not start:\n${server.output()}`);
   }

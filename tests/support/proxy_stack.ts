@@ -96,8 +96,11 @@ export function proxyFunctionEnv(
   };
 }
 
-/** A running proxy stack; {@linkcode ProxyStack.stop} ends all of it. */
-export interface ProxyStack {
+/**
+ * A running proxy stack; {@linkcode ProxyStack.stop} (or disposing it with
+ * `await using`) ends all of it.
+ */
+export interface ProxyStack extends AsyncDisposable {
   /** The test CA and moto's server certificate. */
   tls: TestTls;
   /** moto, serving HTTPS with the test CA. */
@@ -246,6 +249,7 @@ export async function startProxyStack(): Promise<ProxyStack> {
         COGNITO_PASSWORD: stack.password,
       }),
       stop,
+      [Symbol.asyncDispose]: stop,
     };
   } catch (error) {
     await stop();

@@ -71,8 +71,8 @@ export interface RelayOptions {
   delayMs?: number;
 }
 
-/** A running relay. */
-export interface Relay {
+/** A running relay; stopped when disposed (`await using`). */
+export interface Relay extends AsyncDisposable {
   /** `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL*`. */
   endpoint: string;
   /** Every request so far, in arrival order. */
@@ -201,6 +201,13 @@ export function startRelay(
     },
   );
   let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    release.resolve();
+    await server.shutdown();
+    client?.close();
+  };
   return {
     endpoint: `http://127.0.0.1:${server.addr.port}`,
     exchanges,
@@ -208,13 +215,8 @@ export function startRelay(
     setPolicy(next) {
       current = next;
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      release.resolve();
-      await server.shutdown();
-      client?.close();
-    },
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 

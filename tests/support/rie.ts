@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { CACHE_DIR, exists, freePort, goInstall, waitFor } from "./tools.ts";
+import { listening, spawnServer } from "./server_process.ts";
+import { CACHE_DIR, exists, freePort, goInstall } from "./tools.ts";
 
 /** Pinned emulator version (a Go pseudo-version: the module has no tags). */
 export const RIE_VERSION = "v0.0.0-20261030222936-bef5c4ba774d";
@@ -39,8 +40,8 @@ export async function ensureRie(): Promise<string> {
   return RIE_BIN;
 }
 
-/** A running emulator. */
-export interface RieServer {
+/** A running emulator; stopped when disposed (`await using`). */
+export interface RieServer extends AsyncDisposable {
   /** Base URL for the Lambda SDK (`AWS_ENDPOINT_URL_LAMBDA`). */
   endpoint: string;
   /** Full invoke URL. */
@@ -63,68 +64,24 @@ export async function startRie(
   const bin = await ensureRie();
   const port = freePort();
   const apiPort = freePort();
-  const child = new Deno.Command(bin, {
-    args: [
-      "--runtime-interface-emulator-address",
-      `127.0.0.1:${port}`,
-      "--runtime-api-address",
-      `127.0.0.1:${apiPort}`,
-      "--log-level",
-      "warn",
-      options.bootstrap,
-    ],
+  const server = spawnServer(bin, [
+    "--runtime-interface-emulator-address",
+    `127.0.0.1:${port}`,
+    "--runtime-api-address",
+    `127.0.0.1:${apiPort}`,
+    "--log-level",
+    "warn",
+    options.bootstrap,
+  ], {
     cwd: options.cwd,
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...options.env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  const drains = [child.stdout, child.stderr].map((stream) =>
-    stream.pipeTo(
-      new WritableStream({
-        write(chunk) {
-          output += decoder.decode(chunk, { stream: true });
-        },
-      }),
-    ).catch(() => {})
-  );
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
-    await Promise.all(drains);
-  };
-  globalThis.addEventListener("unload", () => {
-    if (!stopped) {
-      try {
-        // SIGTERM, so the emulator still stops the function it started.
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-    }
+    env: options.env,
+    // SIGTERM, so the emulator still stops the function it started.
+    unloadSignal: "SIGTERM",
   });
-
-  const listening = await waitFor(
-    async () => {
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    10_000,
-    50,
-  );
-  if (!listening) {
+  const { output, stop } = server;
+  if (!await listening(port, 10_000)) {
     await stop();
-    throw new Error(`aws-lambda-rie did not listen on ${port}:\n${output}`);
+    throw new Error(`aws-lambda-rie did not listen on ${port}:\n${output()}`);
   }
 
   const endpoint = `http://127.0.0.1:${port}`;
@@ -140,8 +97,9 @@ export async function startRie(
       });
       return { status: response.status, body: await response.text() };
     },
-    output: () => output,
+    output,
     stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 

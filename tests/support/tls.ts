@@ -18,9 +18,13 @@
  *
  * @module
  */
+import { concatBytes } from "../../lib/bytes.ts";
 
-/** A test CA and a server certificate, as PEM text and as files. */
-export interface TestTls {
+/**
+ * A test CA and a server certificate, as PEM text and as files; the files
+ * are removed when disposed (`await using`).
+ */
+export interface TestTls extends AsyncDisposable {
   /** Folder holding the files; removed by {@linkcode TestTls.remove}. */
   dir: string;
   /** The CA certificate (PEM). */
@@ -132,6 +136,7 @@ export async function makeTestTls(
   const caPem = pem("CERTIFICATE", caCert);
   const certPem = pem("CERTIFICATE", serverCert);
   const keyPem = pem("PRIVATE KEY", serverPkcs8);
+  const remove = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   const caFile = `${dir}/ca.pem`;
   const certFile = `${dir}/server.pem`;
   const keyFile = `${dir}/server-key.pem`;
@@ -146,7 +151,8 @@ export async function makeTestTls(
     certFile,
     keyPem,
     keyFile,
-    remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+    remove,
+    [Symbol.asyncDispose]: remove,
   };
 }
 
@@ -241,18 +247,8 @@ function tlv(tag: number, content: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 function seq(...items: Uint8Array[]): Uint8Array {
-  return tlv(0x30, concat(items));
+  return tlv(0x30, concatBytes(...items));
 }
 
 function bool(value: boolean): Uint8Array {
@@ -264,7 +260,7 @@ function octets(value: Uint8Array): Uint8Array {
 }
 
 function bitString(value: Uint8Array, unusedBits: number): Uint8Array {
-  return tlv(0x03, concat([new Uint8Array([unusedBits]), value]));
+  return tlv(0x03, concatBytes(new Uint8Array([unusedBits]), value));
 }
 
 function integer(unsigned: Uint8Array): Uint8Array {
@@ -273,7 +269,7 @@ function integer(unsigned: Uint8Array): Uint8Array {
   const trimmed = unsigned.slice(start);
   return tlv(
     0x02,
-    trimmed[0] & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed,
+    trimmed[0] & 0x80 ? concatBytes(new Uint8Array([0]), trimmed) : trimmed,
   );
 }
 

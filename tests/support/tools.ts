@@ -157,6 +157,28 @@ export async function tempDir(prefix: string): Promise<TempDir> {
   };
 }
 
+/** Runs `fn` with a fresh temporary folder and removes the folder after. */
+export async function withTempDir<T>(
+  prefix: string,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  await using dir = await tempDir(prefix);
+  return await fn(dir.path);
+}
+
+/**
+ * Removes `path` with its contents when the test process ends: for a folder
+ * that a whole test file shares, so that no "teardown" test (which `--filter`
+ * would skip) has to remove it.
+ */
+export function removeAtUnload(path: string): void {
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(path, { recursive: true });
+    } catch { /* already removed */ }
+  });
+}
+
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
