@@ -36,6 +36,7 @@ import {
   writeSession,
 } from "./session_cache.ts";
 import {
+  type BrowserInputs,
   type PersonInput,
   type Reporter,
   type SignInContext,
