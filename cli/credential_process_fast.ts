@@ -9,8 +9,9 @@
  */
 import { credentialProcessJson } from "../lib/credential_output.ts";
 import {
-  freshSession,
+  isFresh,
   parseRefreshWindow,
+  readSession,
   refreshWindowSeconds,
 } from "../lib/session_cache.ts";
 
@@ -44,13 +45,18 @@ export async function serveCachedCredentials(
   try {
     const flags = parse(args);
     if (!flags) return false;
-    const session = await freshSession(
-      env,
-      flags.profile,
-      refreshWindowSeconds(flags.refreshWindow, env),
-      new Date(),
-    );
+    const session = await readSession(env, flags.profile);
     if (!session) return false;
+    const windowSeconds = refreshWindowSeconds(flags.refreshWindow, env);
+    if (!isFresh(session.credentials, new Date(), windowSeconds)) {
+      // A renewal is coming: the SDK loads while the parser does.
+      if (session.refreshToken) {
+        import("../lib/cognito_sdk.ts")
+          .then((sdk) => sdk.preloadCognitoSdk())
+          .catch(() => {});
+      }
+      return false;
+    }
     const text = credentialProcessJson(session.credentials) + "\n";
     await Deno.stdout.write(new TextEncoder().encode(text));
     return true;

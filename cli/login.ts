@@ -9,6 +9,7 @@ import {
   type Settings,
   validateSettings,
 } from "../lib/config.ts";
+import { preloadCognitoSdk } from "../lib/cognito_sdk.ts";
 import { credentialsJson, envExports } from "../lib/credential_output.ts";
 import {
   describeExpiry,
@@ -372,6 +373,8 @@ export async function loginCommand(
     }
   }
 
+  // A sign-in is coming: load the SDK while the prompts wait.
+  preloadCognitoSdk();
   if (!record.username && method.needs.includes("username")) {
     if (!prompter) {
       throw new InputRequiredError(

@@ -10,7 +10,12 @@
 import { fileURLToPath } from "node:url";
 import { createZip } from "./zip.ts";
 
-/** Name of the bundled function inside the zip. */
+/**
+ * Name of the bundled function's entry inside the zip. The modules loaded
+ * only on some paths (the STS client and what it alone needs) sit next to
+ * it in `chunk-*.js` and similar files, so a cold start parses and loads
+ * only what the first request uses.
+ */
 export const BUNDLE_NAME = "proxy.js";
 
 /** Where the bootstrap looks for Deno unless `DENO_PATH` says otherwise. */
@@ -43,8 +48,10 @@ export interface LambdaBuild {
   zipFile: string;
   /** Size of the zip in bytes. */
   zipBytes: number;
-  /** Size of the bundled function in bytes (uncompressed). */
+  /** Size of the bundled function in bytes (uncompressed, every file). */
   bundleBytes: number;
+  /** Size of the entry file alone (`proxy.js`, without its chunks). */
+  entryBytes: number;
 }
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -63,17 +70,21 @@ export async function buildLambdaZip(
   const zipFile = options.outFile ?? `${ROOT}dist/lambda.zip`;
   const work = await Deno.makeTempDir({ prefix: "lambda-build-" });
   try {
-    const bundleFile = `${work}/${BUNDLE_NAME}`;
+    const outDir = `${work}/out`;
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "bundle",
         "--quiet",
         "--minify",
         "--platform=deno",
+        // Lazily imported modules (the STS client) stay in their own files:
+        // a cold start no longer parses them, nor loads the Node modules
+        // only they use, before the first request.
+        "--code-splitting",
         "--config",
         `${ROOT}deno.json`,
-        "--output",
-        bundleFile,
+        "--outdir",
+        outDir,
         `${ROOT}lambda/main.ts`,
       ],
       cwd: ROOT,
@@ -85,19 +96,37 @@ export async function buildLambdaZip(
         `deno bundle failed:\n${new TextDecoder().decode(out.stderr)}`,
       );
     }
-    const bundle = await Deno.readFile(bundleFile);
+    // The entry is imported by no chunk, so it can take the bundle's name.
+    const files: { name: string; data: Uint8Array; mode: number }[] = [];
+    for await (const entry of Deno.readDir(outDir)) {
+      if (!entry.isFile) continue;
+      files.push({
+        name: entry.name === "main.js" ? BUNDLE_NAME : entry.name,
+        data: await Deno.readFile(`${outDir}/${entry.name}`),
+        mode: 0o644,
+      });
+    }
+    const entry = files.find((file) => file.name === BUNDLE_NAME);
+    if (!entry) throw new Error("deno bundle wrote no main.js");
+    // A stable order: the same sources give the same zip.
+    files.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     const zip = await createZip([
       {
         name: "bootstrap",
         data: new TextEncoder().encode(BOOTSTRAP),
         mode: 0o755,
       },
-      { name: BUNDLE_NAME, data: bundle, mode: 0o644 },
+      ...files,
     ]);
     const dir = zipFile.slice(0, zipFile.lastIndexOf("/"));
     if (dir) await Deno.mkdir(dir, { recursive: true });
     await Deno.writeFile(zipFile, zip);
-    return { zipFile, zipBytes: zip.length, bundleBytes: bundle.length };
+    return {
+      zipFile,
+      zipBytes: zip.length,
+      bundleBytes: files.reduce((sum, file) => sum + file.data.length, 0),
+      entryBytes: entry.data.length,
+    };
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
@@ -109,6 +138,6 @@ if (import.meta.main) {
   console.log(
     `${build.zipFile}: ${kb(build.zipBytes)} (bundled function ${
       kb(build.bundleBytes)
-    } uncompressed)`,
+    } uncompressed, entry ${kb(build.entryBytes)})`,
   );
 }

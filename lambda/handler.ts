@@ -196,6 +196,9 @@ export async function handleProxyRequest(
       deps.verifier.verify(request.idToken),
       context.signal,
     ).catch(tokenFailure("ID token rejected"));
+    // On a cold start the STS client loads while Cognito is asked about
+    // the sign-in; a rejected token never loads it.
+    deps.sts.preload?.();
     await checkSession(deps, request, identity, context.signal);
     const roleArn = request.roleArn ?? deps.config.defaultRoleArn;
     if (!deps.config.allowedRoleArns.includes(roleArn)) {

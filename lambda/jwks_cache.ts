@@ -11,9 +11,59 @@
  *
  * @module
  */
-import { type Fetcher, SimpleFetcher } from "aws-jwt-verify/https";
-import { JwksNotAvailableInCacheError } from "aws-jwt-verify/error";
+import type { Fetcher } from "aws-jwt-verify/https";
+import {
+  FetchError,
+  JwksNotAvailableInCacheError,
+  NonRetryableFetchError,
+} from "aws-jwt-verify/error";
 import { type JwksCache, SimpleJwksCache } from "aws-jwt-verify/jwk";
+
+/** How long one JWKS request may take, as `aws-jwt-verify`'s own fetcher. */
+const JWKS_TIMEOUT_MS = 3000;
+
+/**
+ * Fetches a JWKS with the runtime's `fetch` (https only, status 200, one
+ * immediate retry after a network failure, 3 s per attempt), throwing
+ * `aws-jwt-verify`'s fetch errors as its own fetcher does.
+ *
+ * Used instead of that fetcher, which goes through `node:https`: on Deno its
+ * first request sets up Node's networking layer and a TLS client with the
+ * whole root store, tens of milliseconds of a cold start, and its connection
+ * is not kept. `fetch` keeps the connection to the pool's domain open for the
+ * GetUser check and for the next refresh of the keys.
+ */
+export const fetchJwks: Fetcher = {
+  async fetch(uri: string): Promise<ArrayBuffer> {
+    if (!uri.startsWith("https://")) {
+      throw new NonRetryableFetchError(uri, "only https URLs are fetched");
+    }
+    for (let attempt = 1;; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(uri, {
+          signal: AbortSignal.timeout(JWKS_TIMEOUT_MS),
+        });
+      } catch (error) {
+        if (attempt < 2) continue;
+        throw new FetchError(uri, (error as Error)?.message ?? "failed");
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new NonRetryableFetchError(
+          uri,
+          `Status code is ${response.status}, expected 200`,
+        );
+      }
+      try {
+        return await response.arrayBuffer();
+      } catch (error) {
+        if (attempt < 2) continue;
+        throw new FetchError(uri, (error as Error)?.message ?? "failed");
+      }
+    }
+  },
+};
 
 type DecomposedJwt = Parameters<JwksCache["getJwk"]>[1];
 type Jwks = Parameters<JwksCache["addJwks"]>[1];
@@ -24,7 +74,7 @@ export const JWKS_MAX_AGE_MS = 60 * 60 * 1000;
 
 /** Options of {@linkcode RefreshingJwksCache}. */
 export interface RefreshingJwksCacheOptions {
-  /** Fetches a JWKS (default: aws-jwt-verify's https fetcher). */
+  /** Fetches a JWKS (default: {@linkcode fetchJwks}). */
   fetcher?: Fetcher;
   /** Age after which the keys are fetched again (default one hour). */
   maxAgeMs?: number;
@@ -64,7 +114,7 @@ export class RefreshingJwksCache implements JwksCache {
 
   /** Creates an empty cache. */
   constructor(options: RefreshingJwksCacheOptions = {}) {
-    const fetcher = options.fetcher ?? new SimpleFetcher();
+    const fetcher = options.fetcher ?? fetchJwks;
     this.#maxAgeMs = options.maxAgeMs ?? JWKS_MAX_AGE_MS;
     this.#now = options.now ?? Date.now;
     // Every successful fetch (scheduled, first, or for an unknown kid)

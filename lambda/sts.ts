@@ -60,6 +60,12 @@ export interface RoleAssumer {
     request: AssumeRoleRequest,
     signal?: AbortSignal,
   ): Promise<IssuedCredentials>;
+  /**
+   * Starts loading what {@linkcode RoleAssumer.assumeRole} needs without
+   * waiting for it, so that a cold start loads the STS client while the
+   * sign-in is checked at Cognito. Optional.
+   */
+  preload?(): void;
 }
 
 /** STS refused the duration: it exceeds the role's `MaxSessionDuration`. */
@@ -166,6 +172,12 @@ export function createStsRoleAssumer(
     }));
 
   return {
+    preload() {
+      // A failure to load is reported by assumeRole, which loads again.
+      load().catch(() => {
+        loaded = undefined;
+      });
+    },
     async assumeRole(request, signal) {
       const { sdk, client } = await load();
       let output;

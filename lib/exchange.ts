@@ -127,13 +127,21 @@ export async function credentialsFromIdToken(
   report.step(
     "Getting temporary credentials from the Cognito Identity Pool...",
   );
+  // A new identity id is saved while GetCredentialsForIdentity is in
+  // flight (the write never throws: a cache that cannot be written only
+  // costs a GetId next time).
+  let remembered: Promise<boolean> | undefined;
   const exchanged = await exchangeIdToken({
     identityPoolId: record.identityPoolId,
     userPoolId: record.userPoolId,
     idToken: options.idToken,
     cachedIdentityId,
+    onIdentityId: (identityId) => {
+      remembered = writeCachedIdentityId(cache, identityKey, identityId);
+    },
   });
-  await writeCachedIdentityId(cache, identityKey, exchanged.identityId);
+  await (remembered ??
+    writeCachedIdentityId(cache, identityKey, exchanged.identityId));
   report.step(
     `Obtained Identity Pool credentials (expires ${
       describeExpiry(exchanged.credentials.expiration, now())

@@ -6,6 +6,7 @@
  * @module
  */
 import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
+import { identityPoolSdk } from "./cognito_sdk.ts";
 import type { TemporaryCredentials } from "./credentials.ts";
 import {
   errorName,
@@ -28,6 +29,11 @@ export interface IdentityExchangeOptions {
   idToken: string;
   /** An identity id remembered from an earlier sign-in; skips `GetId`. */
   cachedIdentityId?: string;
+  /**
+   * Hears the identity id as soon as `GetId` gives it, while
+   * `GetCredentialsForIdentity` is still to come (to save it meanwhile).
+   */
+  onIdentityId?: (identityId: string) => void;
 }
 
 /** The result of {@linkcode exchangeIdToken}. */
@@ -69,7 +75,7 @@ export async function getIdentityId(
   identityPoolId: string,
   logins: Record<string, string>,
 ): Promise<string> {
-  const { GetIdCommand } = await import("@aws-sdk/client-cognito-identity");
+  const { GetIdCommand } = await identityPoolSdk();
   const out = await client.send(
     new GetIdCommand({ IdentityPoolId: identityPoolId, Logins: logins }),
   );
@@ -90,7 +96,7 @@ export async function getIdentityId(
 export async function exchangeIdToken(
   options: IdentityExchangeOptions,
 ): Promise<IdentityExchangeResult> {
-  const sdk = await import("@aws-sdk/client-cognito-identity");
+  const sdk = await identityPoolSdk();
   const region = identityPoolRegion(options.identityPoolId);
   const client = new sdk.CognitoIdentityClient({ region });
   const logins = userPoolLogins(options.userPoolId, options.idToken);
@@ -136,6 +142,7 @@ export async function exchangeIdToken(
       options.identityPoolId,
       logins,
     );
+    options.onIdentityId?.(identityId);
     return {
       identityId,
       credentials: await getCredentials(identityId),

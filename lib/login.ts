@@ -22,6 +22,7 @@ import {
   type CredentialsSource,
   type TemporaryCredentials,
 } from "./credentials.ts";
+import { preloadCognitoSdk } from "./cognito_sdk.ts";
 import type { Settings } from "./config.ts";
 import { CredentialsFileError } from "./errors.ts";
 import {
@@ -207,18 +208,19 @@ export async function writeProfile(
 ): Promise<{ credentialsFile: string; configFile: string }> {
   const credentialsFile = credentialsFilePath(env);
   const configFile = awsConfigFilePath(env);
-  await updateProfileFile(
-    credentialsFile,
-    sectionName("credentials", profile),
-    credentialsFileEntries(credentials),
-  );
-  await updateProfileFile(
-    configFile,
-    sectionName("config", profile),
-    {
-      region,
-    },
-  );
+  // Two files, two locks: written side by side. Both writes finish (each
+  // is atomic) before a failure of either is thrown.
+  const written = await Promise.allSettled([
+    updateProfileFile(
+      credentialsFile,
+      sectionName("credentials", profile),
+      credentialsFileEntries(credentials),
+    ),
+    updateProfileFile(configFile, sectionName("config", profile), { region }),
+  ]);
+  for (const result of written) {
+    if (result.status === "rejected") throw result.reason;
+  }
   return { credentialsFile, configFile };
 }
 
@@ -348,6 +350,8 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
   let usesCredentialProcess = false;
   // Check the profile name and both files before anything talks to AWS.
   sectionName("credentials", profile);
+  // The SDK loads meanwhile (and while a prompt waits for the password).
+  preloadCognitoSdk();
   if (writeFiles) {
     await checkHomeFolder(env);
     await checkEditable(

@@ -6,8 +6,8 @@
  * secret. Cognito's errors become plain sentences with distinct exit codes
  * in `user_pool_errors.ts`.
  *
- * The AWS SDK client is imported lazily so that commands which never call
- * Cognito do not pay for loading it.
+ * The AWS SDK client is imported lazily (`cognito_sdk.ts`) so that commands
+ * which never call Cognito do not pay for loading it.
  *
  * @module
  */
@@ -17,6 +17,7 @@ import type {
   InitiateAuthCommandOutput,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { answerChallenge, type MfaKind } from "./challenges.ts";
+import { preloadCognitoSdk, userPoolSdk } from "./cognito_sdk.ts";
 import {
   ChallengeError,
   ConfigError,
@@ -218,7 +219,10 @@ export async function signInWithPassword(
     doing: "signing in",
     secrets: [options.password, options.clientSecret ?? ""],
   };
-  const sdk = await import("@aws-sdk/client-cognito-identity-provider");
+  // The Identity Pool client loads along (it shares most of its code), so
+  // it is ready when the tokens are.
+  preloadCognitoSdk();
+  const sdk = await userPoolSdk();
   const client = new sdk.CognitoIdentityProviderClient({
     region: options.region,
   });
@@ -326,7 +330,8 @@ export async function refreshSession(
     );
   }
   context.secrets.push(...sentSecrets(authParameters));
-  const sdk = await import("@aws-sdk/client-cognito-identity-provider");
+  preloadCognitoSdk();
+  const sdk = await userPoolSdk();
   const client = new sdk.CognitoIdentityProviderClient({
     region: options.region,
   });
