@@ -174,6 +174,27 @@ export async function measureLambda(
     if (!out.Credentials?.AccessKeyId) throw new Error("AssumeRole failed");
     return elapsed;
   };
+  // The proxy's revocation check (issue 14): GetUser with the caller's
+  // access token, unsigned, over a reused TLS connection as the function
+  // makes it.
+  const cognitoClient = Deno.createHttpClient({ caCerts: [ps.tls.caPem] });
+  bench.cleanup.add(() => cognitoClient.close());
+  const getUser = async () => {
+    const started = performance.now();
+    const response = await fetch(ps.moto.endpoint, {
+      method: "POST",
+      client: cognitoClient,
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AWSCognitoIdentityProviderService.GetUser",
+      },
+      body: JSON.stringify({ AccessToken: accessToken }),
+    });
+    await response.body?.cancel();
+    const elapsed = performance.now() - started;
+    if (!response.ok) throw new Error(`GetUser: ${response.status}`);
+    return elapsed;
+  };
   const timedInvoke =
     (payload: string, status: number, match?: RegExp) => async () => {
       const started = performance.now();
@@ -187,6 +208,7 @@ export async function measureLambda(
     badSignature: timedInvoke(payloads.badSignature, 401, /not accepted/),
     valid: timedInvoke(payloads.valid, 200),
     sts: () => assumeRole(sts),
+    getUser,
   }, { runs: bench.fastRuns });
 
   // lambda/sts.ts itself, in a warm process set up as the Lambda is (the
@@ -283,11 +305,20 @@ export async function measureLambda(
     figure({
       id: "lambda.warmOverhead",
       section,
-      label: "warm overhead of our code: valid − STS alone",
+      label: "warm overhead of our code: valid − STS alone − GetUser alone",
       unit: "ms",
-      value: summarize(warm.valid.map((v, i) => v - warm.sts[i])),
+      value: summarize(
+        warm.valid.map((v, i) => v - warm.sts[i] - warm.getUser[i]),
+      ),
       target: { text: "< 20 ms", op: "<", value: 20 },
       note: "paired per round; includes the emulator's own hop",
+    }),
+    figure({
+      id: "lambda.warmGetUser",
+      section,
+      label: "GetUser alone (the revocation check's call), reused connection",
+      unit: "ms",
+      value: summarize(warm.getUser),
     }),
     figure({
       id: "lambda.warmVerification",
