@@ -6,13 +6,13 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession, sessionFile } from "../lib/session_cache.ts";
-import { makeTempHome, runAuth } from "./support/cli.ts";
+import { loginArgs, makeTempHome, runAuth } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { writeHandWrittenCredentials } from "./support/reliability.ts";
 import { startRelayedMoto } from "./support/relay.ts";
 import { runCommand } from "./support/tools.ts";
 
-const { moto, relay, userEnv } = await startRelayedMoto();
+const { moto, relay, userEnv, passwordEnv } = await startRelayedMoto();
 
 function signIns(from: number): number {
   return relay.exchanges.slice(from).filter((r) => r.action === "InitiateAuth")
@@ -23,8 +23,8 @@ Deno.test("login --format env prints export lines that evaluate in sh, writes no
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const run = await runAuth(
-    ["login", "-u", stack.username, "--no-lambda-proxy", "--format", "env"],
-    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+    loginArgs(stack, "--no-lambda-proxy", "--format", "env"),
+    passwordEnv(home, stack),
   );
   assert.equal(run.code, 0, run.stderr);
   assert.doesNotMatch(run.stdout, /Signing in|Printed/, "messages on stderr");
@@ -61,17 +61,15 @@ Deno.test("login --format json prints one JSON object with the credentials, expi
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const run = await runAuth(
-    [
-      "login",
-      "-u",
-      stack.username,
+    loginArgs(
+      stack,
       "--profile",
       "ci",
       "--no-lambda-proxy",
       "--format",
       "json",
-    ],
-    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+    ),
+    passwordEnv(home, stack),
   );
   assert.equal(run.code, 0, run.stderr);
   const object = JSON.parse(run.stdout);
@@ -93,18 +91,8 @@ Deno.test("login --format json prints one JSON object with the credentials, expi
 Deno.test("login skips the sign-in while the profile's credentials are valid for longer than the refresh window and still in the file; --force signs in", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
-  const base = [
-    "login",
-    "-u",
-    stack.username,
-    "--profile",
-    "dev",
-    "--no-lambda-proxy",
-  ];
-  const withPassword = {
-    ...userEnv(home, stack),
-    COGNITO_PASSWORD: stack.password,
-  };
+  const base = loginArgs(stack, "--profile", "dev", "--no-lambda-proxy");
+  const withPassword = passwordEnv(home, stack);
   const first = await runAuth(base, withPassword);
   assert.equal(first.code, 0, first.stderr);
   const written = await Deno.readTextFile(home.credentialsFile);
@@ -171,20 +159,10 @@ Deno.test("logout removes only that profile's four keys and its saved sign-in: e
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const before = await writeHandWrittenCredentials(home);
-  const withPassword = {
-    ...userEnv(home, stack),
-    COGNITO_PASSWORD: stack.password,
-  };
+  const withPassword = passwordEnv(home, stack);
   for (const profile of ["dev", "kept"]) {
     const run = await runAuth(
-      [
-        "login",
-        "-u",
-        stack.username,
-        "--profile",
-        profile,
-        "--no-lambda-proxy",
-      ],
+      loginArgs(stack, "--profile", profile, "--no-lambda-proxy"),
       withPassword,
     );
     assert.equal(run.code, 0, run.stderr);

@@ -6,6 +6,8 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import type { CognitoStack } from "./fixtures.ts";
+import type { MotoServer } from "./moto.ts";
 import { runCommand, type RunResult } from "./tools.ts";
 
 /** Absolute path of `auth.ts`. */
@@ -79,33 +81,56 @@ export async function withTempHome<T>(
   return await fn(home);
 }
 
-/** Runs `auth.ts` with the given arguments and an exact environment. */
-export function runAuth(
+/** The arguments of `deno` that run `entry` as a user would. */
+function denoRun(entry: string): string[] {
+  return ["run", "-A", "--quiet", entry];
+}
+
+/**
+ * The arguments of `deno` that run `auth.ts` as {@linkcode runAuth} does
+ * (`run -A --quiet auth.ts`), for tests that start the process themselves:
+ * the command's own arguments follow.
+ */
+export const RUN_AUTH: readonly string[] = denoRun(AUTH_TS);
+
+/** Runs an entry point with the given arguments and an exact environment. */
+export type EntryRunner = (
   args: string[],
   env: Record<string, string>,
   stdin?: string,
-): Promise<RunResult> {
-  return runEntry(AUTH_TS, args, env, stdin);
+) => Promise<RunResult>;
+
+function entryRunner(entry: string): EntryRunner {
+  return (args, env, stdin) =>
+    runCommand(Deno.execPath(), [...denoRun(entry), ...args], {
+      env: { DENO_DIR, ...env },
+      stdin,
+    });
 }
+
+/** Runs `auth.ts` with the given arguments and an exact environment. */
+export const runAuth: EntryRunner = entryRunner(AUTH_TS);
 
 /** Runs `admin.ts` with the given arguments and an exact environment. */
-export function runAdmin(
-  args: string[],
-  env: Record<string, string>,
-  stdin?: string,
-): Promise<RunResult> {
-  return runEntry(ADMIN_TS, args, env, stdin);
+export const runAdmin: EntryRunner = entryRunner(ADMIN_TS);
+
+/**
+ * The arguments of a `login` as `stack`'s user (`login -u <name>`), then
+ * `more`.
+ */
+export function loginArgs(stack: CognitoStack, ...more: string[]): string[] {
+  return ["login", "-u", stack.username, ...more];
 }
 
-function runEntry(
-  entry: string,
-  args: string[],
-  env: Record<string, string>,
-  stdin: string | undefined,
-): Promise<RunResult> {
-  return runCommand(
-    Deno.execPath(),
-    ["run", "-A", "--quiet", entry, ...args],
-    { env: { DENO_DIR, ...env }, stdin },
-  );
+/**
+ * The environment of a run as `stack`'s user against `moto` in `home`:
+ * HOME, moto's endpoint and test keys, and the `COGNITO_*` settings (no
+ * password: add `COGNITO_PASSWORD` where the run signs in with it).
+ */
+export function stackEnv(
+  home: TempHome,
+  moto: MotoServer,
+  stack: CognitoStack,
+): Record<string, string> {
+  return { ...home.env, ...moto.env, ...stack.env };
 }
