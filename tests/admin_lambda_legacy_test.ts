@@ -10,27 +10,22 @@ import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
   CreateUserCommand,
-  IAMClient,
   ListAccessKeysCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
 } from "@aws-sdk/client-lambda";
-import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import {
   COGNITO_TRUST,
-  fileClient,
   lambdaDeployArgs,
-} from "./support/fixtures.ts";
+  startAdminMoto,
+} from "./support/admin.ts";
 import type { RunResult } from "./support/tools.ts";
 import { createZip } from "../lambda/zip.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
-const lambda = fileClient(moto, LambdaClient);
+const { moto, iam, lambda } = await startAdminMoto();
 
 const ACCOUNT = "123456789012";
 const LAMBDA_TRUST = {

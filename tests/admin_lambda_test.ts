@@ -12,27 +12,24 @@ import {
   GetRoleCommand,
   GetUserCommand,
   GetUserPolicyCommand,
-  IAMClient,
   ListAccessKeysCommand,
 } from "@aws-sdk/client-iam";
 import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
   ListLayerVersionsCommand,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
-import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
+import { clientConfig } from "./support/fixtures.ts";
 import {
-  clientConfig,
   COGNITO_TRUST,
   DEPLOY_CLIENT_ID,
   DEPLOY_POOL_ID,
-  fileClient,
   inlinePolicy,
   lambdaDeployArgs,
-} from "./support/fixtures.ts";
+  startAdminMoto,
+} from "./support/admin.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
 import { fileLayer, sha256Base64 } from "../lib/admin/deno_layer.ts";
@@ -45,9 +42,7 @@ import { runPlan } from "../lib/plan.ts";
 import type { RunResult } from "./support/tools.ts";
 import { createZip } from "../lambda/zip.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
-const lambda = fileClient(moto, LambdaClient);
+const { moto, iam, lambda } = await startAdminMoto();
 
 const POOL = DEPLOY_POOL_ID;
 const CLIENT = DEPLOY_CLIENT_ID;

@@ -7,10 +7,10 @@
  * more than a fraction of a second.
  */
 import assert from "node:assert/strict";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { startMoto } from "./support/moto.ts";
-import { clientConfig, COGNITO_TRUST, fileClient } from "./support/fixtures.ts";
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { GetFunctionCommand } from "@aws-sdk/client-lambda";
+import { clientConfig } from "./support/fixtures.ts";
+import { COGNITO_TRUST, startAdminMoto } from "./support/admin.ts";
 import { createAwsClients } from "../lib/admin/aws.ts";
 import {
   type FunctionWait,
@@ -20,9 +20,7 @@ import { runPlan } from "../lib/plan.ts";
 import { CliError, ExitCode } from "../lib/errors.ts";
 import { createZip } from "../lambda/zip.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
-const lambda = fileClient(moto, LambdaClient);
+const { moto, iam, lambda } = await startAdminMoto();
 
 /** Polls after 1 ms, then up to every 20 ms, for at most 0.3 s. */
 const QUICK: FunctionWait = {

@@ -18,8 +18,8 @@ import {
   clientConfig,
   createCognitoStack,
   fileClient,
-  inlinePolicy,
 } from "./support/fixtures.ts";
+import { inlinePolicy } from "./support/admin.ts";
 import { runAdmin, withTempHome } from "./support/cli.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
 
