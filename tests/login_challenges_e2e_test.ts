@@ -17,8 +17,8 @@ import { ExitCode } from "../lib/errors.ts";
 import {
   loginArgs,
   makeTempHome,
-  RUN_AUTH,
   runAuth,
+  spawnAuthOnTerminal,
   type TempHome,
 } from "./support/cli.ts";
 import { type CognitoStack, createCognitoStack } from "./support/fixtures.ts";
@@ -29,7 +29,6 @@ import {
   requireAttributes,
   startRelayedMoto,
 } from "./support/relay.ts";
-import { baseEnv } from "./support/tools.ts";
 
 const { moto, relay, passwordEnv } = await startRelayedMoto();
 
@@ -149,16 +148,7 @@ async function onTerminal(
   env: Record<string, string>,
   answers: [RegExp, string][],
 ): Promise<{ code: number; screen: string }> {
-  const quoted = [Deno.execPath(), ...RUN_AUTH, ...args]
-    .map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
-  const child = new Deno.Command("script", {
-    args: ["-qec", quoted, "/dev/null"],
-    env: { ...baseEnv(), ...env, SHELL: "/bin/sh", TERM: "xterm" },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnAuthOnTerminal(args, env);
   const writer = child.stdin.getWriter();
   const stderr = new Response(child.stderr).text();
   const decoder = new TextDecoder();

@@ -8,7 +8,8 @@
 import { fileURLToPath } from "node:url";
 import type { CognitoStack } from "./fixtures.ts";
 import type { MotoServer } from "./moto.ts";
-import { runCommand, type RunResult } from "./tools.ts";
+import { shellQuote } from "./sandbox.ts";
+import { baseEnv, runCommand, type RunResult } from "./tools.ts";
 
 /** Absolute path of `auth.ts`. */
 export const AUTH_TS = fileURLToPath(new URL("../../auth.ts", import.meta.url));
@@ -113,6 +114,29 @@ export const runAuth: EntryRunner = entryRunner(AUTH_TS);
 
 /** Runs `admin.ts` with the given arguments and an exact environment. */
 export const runAdmin: EntryRunner = entryRunner(ADMIN_TS);
+
+/**
+ * Starts `auth.ts` with `args` on a pseudo-terminal of its own (util-linux
+ * `script`, so Linux), as the terminal's foreground process with no shell
+ * of `script`'s own in between. The environment is PATH, `SHELL=/bin/sh`,
+ * `TERM=xterm` and the Deno cache, then `env`. stdin, stdout and stderr are
+ * piped: what is written to stdin is typed at the terminal, and stdout is
+ * what the terminal shows.
+ */
+export function spawnAuthOnTerminal(
+  args: string[],
+  env: Record<string, string>,
+): Deno.ChildProcess {
+  const command = [Deno.execPath(), ...RUN_AUTH, ...args].map(shellQuote);
+  return new Deno.Command("script", {
+    args: ["-qec", `exec ${command.join(" ")}`, "/dev/null"],
+    env: { ...baseEnv(), SHELL: "/bin/sh", TERM: "xterm", DENO_DIR, ...env },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
 
 /**
  * The arguments of a `login` as `stack`'s user (`login -u <name>`), then
