@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import {
+  bootstrapZip,
   COGNITO_TRUST,
   lambdaDeployArgs,
   startAdminMoto,
@@ -97,14 +98,7 @@ async function originalToolDeploy(
   );
   const zip = `${home.dir}/lambda.zip`;
   const layer = `${home.dir}/layer.zip`;
-  await Deno.writeFile(
-    zip,
-    await createZip([{
-      name: "bootstrap",
-      data: new TextEncoder().encode(`#!/bin/sh\necho ${tag}\n`),
-      mode: 0o755,
-    }]),
-  );
+  await Deno.writeFile(zip, await bootstrapZip(`echo ${tag}`));
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   return {
     fn,

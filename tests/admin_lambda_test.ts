@@ -23,6 +23,8 @@ import {
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import { clientConfig } from "./support/fixtures.ts";
 import {
+  assertCallsDone,
+  bootstrapZip,
   COGNITO_TRUST,
   DEPLOY_CLIENT_ID,
   DEPLOY_POOL_ID,
@@ -40,7 +42,6 @@ import {
 } from "../lib/admin/lambda_deploy.ts";
 import { runPlan } from "../lib/plan.ts";
 import type { RunResult } from "./support/tools.ts";
-import { createZip } from "../lambda/zip.ts";
 
 const { moto, iam, lambda } = await startAdminMoto();
 
@@ -68,7 +69,7 @@ async function setup(): Promise<Setup> {
   const home = await makeTempHome();
   const zip = `${home.dir}/lambda.zip`;
   const layer = `${home.dir}/layer.zip`;
-  await writeBundle(zip, `echo fake bundle ${tag}`);
+  await Deno.writeFile(zip, await bootstrapZip(`echo fake bundle ${tag}`));
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   const auth = `auth-${tag}`;
   await iam.send(
@@ -98,18 +99,6 @@ async function setup(): Promise<Setup> {
     [Symbol.asyncDispose]: () => home.cleanup(),
   };
   return s;
-}
-
-/** Writes a zip Lambda would accept: an executable bootstrap at its root. */
-async function writeBundle(path: string, script: string): Promise<void> {
-  await Deno.writeFile(
-    path,
-    await createZip([{
-      name: "bootstrap",
-      data: new TextEncoder().encode(`#!/bin/sh\n${script}\n`),
-      mode: 0o755,
-    }]),
-  );
 }
 
 async function functionEnv(fn: string): Promise<Record<string, string>> {
@@ -224,20 +213,16 @@ Deno.test("lambda deploy --create-user builds user, roles, key, layer and functi
   await using s = await setup();
   const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
   assert.equal(first.code, 0, first.stderr);
-  for (
-    const call of [
-      "iam:CreateUser",
-      "iam:PutUserPolicy",
-      "iam:CreateRole",
-      "iam:CreateAccessKey",
-      "lambda:PublishLayerVersion",
-      "lambda:CreateFunction",
-      "iam:PutRolePolicy",
-      "sts:AssumeRole",
-    ]
-  ) {
-    assert.match(first.stderr, new RegExp(`\\] done +${call} `), call);
-  }
+  assertCallsDone(first.stderr, [
+    "iam:CreateUser",
+    "iam:PutUserPolicy",
+    "iam:CreateRole",
+    "iam:CreateAccessKey",
+    "lambda:PublishLayerVersion",
+    "lambda:CreateFunction",
+    "iam:PutRolePolicy",
+    "sts:AssumeRole",
+  ]);
   // One progress line per step, each with its elapsed time.
   const steps = first.stderr.split("\n").filter((l) => /^\[\d+\/\d+\]/.test(l));
   assert.ok(steps.length >= 10, first.stderr);
@@ -379,7 +364,10 @@ Deno.test("lambda deploy updates only the code when the bundle changes, and rest
   await using s = await setup();
   const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
   assert.equal(first.code, 0, first.stderr);
-  await writeBundle(s.zip, `echo a newer bundle ${s.tag}`);
+  await Deno.writeFile(
+    s.zip,
+    await bootstrapZip(`echo a newer bundle ${s.tag}`),
+  );
   const code = await runAdmin(s.args("--yes"), s.env);
   assert.equal(code.code, 0, code.stderr);
   assert.match(code.stderr, /done +lambda:UpdateFunctionCode/);

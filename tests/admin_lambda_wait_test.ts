@@ -10,7 +10,11 @@ import assert from "node:assert/strict";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { GetFunctionCommand } from "@aws-sdk/client-lambda";
 import { clientConfig } from "./support/fixtures.ts";
-import { COGNITO_TRUST, startAdminMoto } from "./support/admin.ts";
+import {
+  bootstrapZip,
+  COGNITO_TRUST,
+  startAdminMoto,
+} from "./support/admin.ts";
 import { createAwsClients } from "../lib/admin/aws.ts";
 import {
   type FunctionWait,
@@ -18,7 +22,6 @@ import {
 } from "../lib/admin/lambda_deploy.ts";
 import { runPlan } from "../lib/plan.ts";
 import { CliError, ExitCode } from "../lib/errors.ts";
-import { createZip } from "../lambda/zip.ts";
 
 const { moto, iam, lambda } = await startAdminMoto();
 
@@ -89,11 +92,7 @@ async function deploy(
     userPoolId: "us-east-1_AbC123xyz",
     clientIds: ["4tq3example0client"],
     functionName: `proxy-${tag}`,
-    bundle: await createZip([{
-      name: "bootstrap",
-      data: new TextEncoder().encode(`#!/bin/sh\necho ${tag}\n`),
-      mode: 0o755,
-    }]),
+    bundle: await bootstrapZip(`echo ${tag}`),
     bundlePath: "bundle.zip",
     layer: {
       description: `test layer ${tag}`,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import {
   CreateRoleCommand,
   GetRolePolicyCommand,
@@ -13,6 +14,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { decodePolicyDocument } from "../../lib/policies.ts";
+import { createZip } from "../../lambda/zip.ts";
 import { fileClient } from "./fixtures.ts";
 import { type MotoOptions, type MotoServer, startMoto } from "./moto.ts";
 
@@ -138,4 +140,23 @@ export async function inlinePolicyNames(
 ): Promise<string[]> {
   const out = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
   return out.PolicyNames ?? [];
+}
+
+/**
+ * A zip Lambda's custom runtime would accept: an executable `bootstrap` at
+ * its root, a shell script running `script`.
+ */
+export function bootstrapZip(script: string): Promise<Uint8Array> {
+  return createZip([{
+    name: "bootstrap",
+    data: new TextEncoder().encode(`#!/bin/sh\n${script}\n`),
+    mode: 0o755,
+  }]);
+}
+
+/** Asserts that a plan's progress lines (stderr) show each of `calls` done. */
+export function assertCallsDone(stderr: string, calls: string[]): void {
+  for (const call of calls) {
+    assert.match(stderr, new RegExp(`\\] done +${call} `), call);
+  }
 }
