@@ -464,6 +464,17 @@ async function assertLoggedIn(home: TempHome, profile = "hostile") {
   return values;
 }
 
+/**
+ * A check that the credentials file still begins with `before` and that
+ * the login wrote its profile.
+ */
+function keptAndSignedIn(before: string): (home: TempHome) => Promise<void> {
+  return async (home) => {
+    keeps(before, await Deno.readFile(home.credentialsFile));
+    await assertLoggedIn(home);
+  };
+}
+
 Deno.test("credentials and config files with CRLF, a byte order mark, duplicate sections, NUL bytes or 1 MB lines work and keep every byte; keys before any section, broken lines, lone CRs or bytes that are not UTF-8 are exit 10 naming the line, before signing in, with the file untouched", async (t) => {
   const duplicate =
     "[hostile]\naws_access_key_id = OLD1\nnote = first copy\n\n" +
@@ -537,22 +548,13 @@ Deno.test("credentials and config files with CRLF, a byte order mark, duplicate 
       name: "a NUL byte in a comment",
       files: { ".aws/credentials": "# a\0b\n[other]\nx = 1\n" },
       expect: { code: 0 },
-      then: async (home) => {
-        keeps(
-          "# a\0b\n[other]\nx = 1\n",
-          await Deno.readFile(home.credentialsFile),
-        );
-        await assertLoggedIn(home);
-      },
+      then: keptAndSignedIn("# a\0b\n[other]\nx = 1\n"),
     },
     {
       name: "a 1 MB comment line",
       files: { ".aws/credentials": bigComment },
       expect: { code: 0 },
-      then: async (home) => {
-        keeps(bigComment, await Deno.readFile(home.credentialsFile));
-        await assertLoggedIn(home);
-      },
+      then: keptAndSignedIn(bigComment),
     },
     {
       name: "a 1 MB value in another profile",

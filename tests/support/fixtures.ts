@@ -29,6 +29,7 @@ import {
   CreateIdentityPoolCommand,
 } from "@aws-sdk/client-cognito-identity";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { createHmac } from "node:crypto";
 import { Agent } from "node:https";
 import { type MotoServer, REGION } from "./moto.ts";
 
@@ -87,10 +88,7 @@ export interface StackOptions {
  * The RFC 6238 TOTP code (SHA-1, 6 digits, 30-second steps) of a base32
  * secret at a time, as authenticator apps and moto compute it.
  */
-export async function totpCode(
-  secret: string,
-  at: Date = new Date(),
-): Promise<string> {
+export function totpCode(secret: string, at: Date = new Date()): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   const bytes: number[] = [];
   let bits = 0;
@@ -111,14 +109,8 @@ export async function totpCode(
     counter[i] = step & 0xff;
     step = Math.floor(step / 256);
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(bytes),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, counter));
+  const mac = createHmac("sha1", new Uint8Array(bytes)).update(counter)
+    .digest();
   const offset = mac[19] & 0x0f;
   const binary = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) |
     (mac[offset + 2] << 8) | mac[offset + 3];
@@ -136,7 +128,7 @@ export async function freshTotpCode(
 ): Promise<string> {
   const left = 30_000 - (Date.now() % 30_000);
   if (left < validForMs) await new Promise((r) => setTimeout(r, left + 100));
-  return await totpCode(secret);
+  return totpCode(secret);
 }
 
 /**

@@ -96,6 +96,11 @@ export function awsError(type: string, message: string) {
   return { __type: type, message };
 }
 
+/** The relay's answer that AWS refused the request (400) with `type`. */
+export function awsRefusal(type: string, message: string): RelayAction {
+  return { kind: "respond", status: 400, body: awsError(type, message) };
+}
+
 const TARGET_SERVICES: Record<string, string> = {
   AWSCognitoIdentityProviderService: "cognito-idp",
   AWSCognitoIdentityService: "cognito-identity",
