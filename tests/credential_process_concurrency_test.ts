@@ -86,6 +86,22 @@ async function signedInNearExpiry(home: TempHome, profile: string) {
   };
 }
 
+/**
+ * Runs `credential-process` for `profile`; returns the run, the requests it
+ * made (`service:action` counts) and how long it took in ms.
+ */
+async function timedCredentialProcess(
+  profile: string,
+  env: Record<string, string>,
+) {
+  const started = Date.now();
+  const [run, counts] = await requestsDuring(
+    relay,
+    () => runAuth(["credential-process", "--profile", profile], env),
+  );
+  return { run, counts, ms: Date.now() - started };
+}
+
 /** The files left in the sessions folder of `lockPath`. */
 async function sessionFolder(lockPath: string): Promise<string[]> {
   const dir = lockPath.slice(0, lockPath.lastIndexOf("/"));
@@ -229,12 +245,10 @@ Deno.test("a refresh killed with SIGKILL while it held the lock has released it:
   assert.ok(await exists(lockPath), "the killed run left its lock file");
   assert.equal(await lockIsHeld(lockPath), false, "the kernel released it");
 
-  const started = Date.now();
-  const [run, counts] = await requestsDuring(
-    relay,
-    () => runAuth(["credential-process", "--profile", "killed"], env),
+  const { run, counts, ms: elapsed } = await timedCredentialProcess(
+    "killed",
+    env,
   );
-  const elapsed = Date.now() - started;
   assert.equal(run.code, 0, run.stderr);
   assertNoStackTrace(run);
   assert.doesNotMatch(run.stderr, /lock/i);
@@ -249,12 +263,10 @@ Deno.test("while a live process holds the profile's lock, a refresh gives up aft
   await using home = await makeTempHome();
   const { env, lockPath } = await signedInNearExpiry(home, "held");
   await using _holder = await holderOf(lockPath, 60_000);
-  const started = Date.now();
-  const [run, counts] = await requestsDuring(
-    relay,
-    () => runAuth(["credential-process", "--profile", "held"], env),
+  const { run, counts, ms: waited } = await timedCredentialProcess(
+    "held",
+    env,
   );
-  const waited = Date.now() - started;
   assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
   assertNoStackTrace(run);
   assert.equal(run.stdout, "");
@@ -274,12 +286,8 @@ Deno.test("while a live process holds the profile's lock, a refresh gives up aft
   const session = (await readSession(home.env, "held"))!;
   session.credentials.expiration = new Date(Date.now() + 3600_000);
   await writeSession(home.env, session);
-  const hitStarted = Date.now();
-  const [hit, hitCounts] = await requestsDuring(
-    relay,
-    () => runAuth(["credential-process", "--profile", "held"], env),
-  );
-  const hitTook = Date.now() - hitStarted;
+  const { run: hit, counts: hitCounts, ms: hitTook } =
+    await timedCredentialProcess("held", env);
   assert.equal(hit.code, 0, hit.stderr);
   assert.equal(
     JSON.parse(hit.stdout).AccessKeyId,
