@@ -134,39 +134,59 @@ export class CliError extends Error {
   }
 }
 
-/** `logout` removed local state but could not revoke the sign-in. */
-export class RevocationError extends CliError {
-  /** Creates the error; the message says why and what to do. */
+/**
+ * Base class of the errors whose exit code is fixed by their type: a
+ * subclass names it once, as its static `code`, and takes only a message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   CliError,
+ *   ExitCode,
+ *   type ExitCodeValue,
+ *   FixedCodeError,
+ * } from "./errors.ts";
+ * class DiskFullError extends FixedCodeError {
+ *   static override readonly code: ExitCodeValue = ExitCode.credentialsFile;
+ * }
+ * const error = new DiskFullError("The disk is full: free some space.");
+ * assert.ok(error instanceof CliError);
+ * assert.equal(error.exitCode, ExitCode.credentialsFile);
+ * assert.equal(error.name, "DiskFullError");
+ * ```
+ */
+export class FixedCodeError extends CliError {
+  /** The exit code of every error of this type. */
+  static readonly code: ExitCodeValue = ExitCode.unexpected;
+
+  /** Creates an error with a user-facing message and its type's exit code. */
   constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.revocationFailed, options);
+    super(message, (new.target as typeof FixedCodeError).code, options);
   }
+}
+
+/** `logout` removed local state but could not revoke the sign-in. */
+export class RevocationError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.revocationFailed;
 }
 
 /** Settings are missing or malformed. */
-export class ConfigError extends CliError {
-  /** Creates a configuration error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.config, options);
-  }
+export class ConfigError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.config;
 }
 
 /** The credentials or config file could not be read, parsed or written. */
-export class CredentialsFileError extends CliError {
-  /** Creates a credentials-file error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.credentialsFile, options);
-  }
+export class CredentialsFileError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.credentialsFile;
 }
 
 /** Cognito refused the sign-in; `exitCode` says why. */
 export class SignInError extends CliError {}
 
 /** A sign-in challenge could not be answered. */
-export class ChallengeError extends CliError {
-  /** Creates a challenge error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.challenge, options);
-  }
+export class ChallengeError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.challenge;
 }
 
 /**
@@ -203,38 +223,26 @@ export class AttributesRequiredError extends CliError {
 }
 
 /** A value (password, code) was needed and no source could give it. */
-export class InputRequiredError extends CliError {
-  /** Creates an input-required error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.inputRequired, options);
-  }
+export class InputRequiredError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.inputRequired;
 }
 
 /** The Identity Pool exchange failed. */
 export class IdentityPoolError extends CliError {}
 
 /** A user pool, client, identity pool or function was not found. */
-export class ResourceNotFoundError extends CliError {
-  /** Creates a not-found error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.resourceNotFound, options);
-  }
+export class ResourceNotFoundError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.resourceNotFound;
 }
 
 /** AWS could not be reached. */
-export class NetworkError extends CliError {
-  /** Creates a network error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.network, options);
-  }
+export class NetworkError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.network;
 }
 
 /** The credential proxy failed (only fatal with `--require-proxy`). */
-export class ProxyError extends CliError {
-  /** Creates a proxy error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.proxy, options);
-  }
+export class ProxyError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.proxy;
 }
 
 /**
@@ -242,54 +250,36 @@ export class ProxyError extends CliError {
  * or was revoked, and no terminal to ask for the password: the user must run
  * `login` again (exit `sessionExpired`).
  */
-export class SessionExpiredError extends CliError {
-  /** Creates a session-expired error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.sessionExpired, options);
-  }
+export class SessionExpiredError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.sessionExpired;
 }
 
 /** `exec` could not start the command (exit 126 or 127, as a shell). */
 export class CommandError extends CliError {}
 
 /** AWS denied a request: a permission is missing or the credentials are bad. */
-export class AwsPermissionError extends CliError {
-  /** Creates a permission error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.awsPermission, options);
-  }
+export class AwsPermissionError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.awsPermission;
 }
 
 /** AWS refused a change (limit, name taken, malformed document, busy). */
-export class AwsRefusedError extends CliError {
-  /** Creates a refused-change error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.awsRefused, options);
-  }
+export class AwsRefusedError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.awsRefused;
 }
 
 /** A policy file cannot be read, is not JSON, or is not a policy document. */
-export class PolicyFileError extends CliError {
-  /** Creates a policy-file error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.policyFile, options);
-  }
+export class PolicyFileError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.policyFile;
 }
 
 /** The zip given to `lambda deploy` is not one Lambda could start. */
-export class BundleError extends CliError {
-  /** Creates an invalid-bundle error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.invalidBundle, options);
-  }
+export class BundleError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.invalidBundle;
 }
 
 /** The user declined the plan at the confirmation prompt. */
-export class CancelledError extends CliError {
-  /** Creates a cancelled error. */
-  constructor(message: string, options?: CliErrorOptions) {
-    super(message, ExitCode.cancelled, options);
-  }
+export class CancelledError extends FixedCodeError {
+  static override readonly code: ExitCodeValue = ExitCode.cancelled;
 }
 
 const NETWORK_CODES = new Set([

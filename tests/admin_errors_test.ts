@@ -14,7 +14,8 @@ import {
 } from "@aws-sdk/client-iam";
 import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin } from "./support/cli.ts";
-import { clientConfig, COGNITO_TRUST } from "./support/fixtures.ts";
+import { clientConfig } from "./support/fixtures.ts";
+import { COGNITO_TRUST } from "./support/admin.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 // Exactly the four set-up calls below run without authorisation.

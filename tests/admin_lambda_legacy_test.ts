@@ -10,27 +10,23 @@ import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
   CreateUserCommand,
-  IAMClient,
   ListAccessKeysCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
 } from "@aws-sdk/client-lambda";
-import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import {
+  bootstrapZip,
   COGNITO_TRUST,
-  fileClient,
   lambdaDeployArgs,
-} from "./support/fixtures.ts";
+  startAdminMoto,
+} from "./support/admin.ts";
 import type { RunResult } from "./support/tools.ts";
 import { createZip } from "../lambda/zip.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
-const lambda = fileClient(moto, LambdaClient);
+const { moto, iam, lambda } = await startAdminMoto();
 
 const ACCOUNT = "123456789012";
 const LAMBDA_TRUST = {
@@ -102,14 +98,7 @@ async function originalToolDeploy(
   );
   const zip = `${home.dir}/lambda.zip`;
   const layer = `${home.dir}/layer.zip`;
-  await Deno.writeFile(
-    zip,
-    await createZip([{
-      name: "bootstrap",
-      data: new TextEncoder().encode(`#!/bin/sh\necho ${tag}\n`),
-      mode: 0o755,
-    }]),
-  );
+  await Deno.writeFile(zip, await bootstrapZip(`echo ${tag}`));
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   return {
     fn,

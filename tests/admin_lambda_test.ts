@@ -12,27 +12,26 @@ import {
   GetRoleCommand,
   GetUserCommand,
   GetUserPolicyCommand,
-  IAMClient,
   ListAccessKeysCommand,
 } from "@aws-sdk/client-iam";
 import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
   ListLayerVersionsCommand,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
-import { startMoto } from "./support/moto.ts";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
+import { clientConfig } from "./support/fixtures.ts";
 import {
-  clientConfig,
+  assertCallsDone,
+  bootstrapZip,
   COGNITO_TRUST,
   DEPLOY_CLIENT_ID,
   DEPLOY_POOL_ID,
-  fileClient,
   inlinePolicy,
   lambdaDeployArgs,
-} from "./support/fixtures.ts";
+  startAdminMoto,
+} from "./support/admin.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
 import { fileLayer, sha256Base64 } from "../lib/admin/deno_layer.ts";
@@ -43,11 +42,8 @@ import {
 } from "../lib/admin/lambda_deploy.ts";
 import { runPlan } from "../lib/plan.ts";
 import type { RunResult } from "./support/tools.ts";
-import { createZip } from "../lambda/zip.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
-const lambda = fileClient(moto, LambdaClient);
+const { moto, iam, lambda } = await startAdminMoto();
 
 const POOL = DEPLOY_POOL_ID;
 const CLIENT = DEPLOY_CLIENT_ID;
@@ -73,7 +69,7 @@ async function setup(): Promise<Setup> {
   const home = await makeTempHome();
   const zip = `${home.dir}/lambda.zip`;
   const layer = `${home.dir}/layer.zip`;
-  await writeBundle(zip, `echo fake bundle ${tag}`);
+  await Deno.writeFile(zip, await bootstrapZip(`echo fake bundle ${tag}`));
   await Deno.writeTextFile(layer, `PK fake layer ${tag}`);
   const auth = `auth-${tag}`;
   await iam.send(
@@ -103,18 +99,6 @@ async function setup(): Promise<Setup> {
     [Symbol.asyncDispose]: () => home.cleanup(),
   };
   return s;
-}
-
-/** Writes a zip Lambda would accept: an executable bootstrap at its root. */
-async function writeBundle(path: string, script: string): Promise<void> {
-  await Deno.writeFile(
-    path,
-    await createZip([{
-      name: "bootstrap",
-      data: new TextEncoder().encode(`#!/bin/sh\n${script}\n`),
-      mode: 0o755,
-    }]),
-  );
 }
 
 async function functionEnv(fn: string): Promise<Record<string, string>> {
@@ -229,20 +213,16 @@ Deno.test("lambda deploy --create-user builds user, roles, key, layer and functi
   await using s = await setup();
   const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
   assert.equal(first.code, 0, first.stderr);
-  for (
-    const call of [
-      "iam:CreateUser",
-      "iam:PutUserPolicy",
-      "iam:CreateRole",
-      "iam:CreateAccessKey",
-      "lambda:PublishLayerVersion",
-      "lambda:CreateFunction",
-      "iam:PutRolePolicy",
-      "sts:AssumeRole",
-    ]
-  ) {
-    assert.match(first.stderr, new RegExp(`\\] done +${call} `), call);
-  }
+  assertCallsDone(first.stderr, [
+    "iam:CreateUser",
+    "iam:PutUserPolicy",
+    "iam:CreateRole",
+    "iam:CreateAccessKey",
+    "lambda:PublishLayerVersion",
+    "lambda:CreateFunction",
+    "iam:PutRolePolicy",
+    "sts:AssumeRole",
+  ]);
   // One progress line per step, each with its elapsed time.
   const steps = first.stderr.split("\n").filter((l) => /^\[\d+\/\d+\]/.test(l));
   assert.ok(steps.length >= 10, first.stderr);
@@ -384,7 +364,10 @@ Deno.test("lambda deploy updates only the code when the bundle changes, and rest
   await using s = await setup();
   const first = await runAdmin(s.args("--create-user", "--yes"), s.env);
   assert.equal(first.code, 0, first.stderr);
-  await writeBundle(s.zip, `echo a newer bundle ${s.tag}`);
+  await Deno.writeFile(
+    s.zip,
+    await bootstrapZip(`echo a newer bundle ${s.tag}`),
+  );
   const code = await runAdmin(s.args("--yes"), s.env);
   assert.equal(code.code, 0, code.stderr);
   assert.match(code.stderr, /done +lambda:UpdateFunctionCode/);

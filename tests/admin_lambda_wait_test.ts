@@ -7,10 +7,14 @@
  * more than a fraction of a second.
  */
 import assert from "node:assert/strict";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { startMoto } from "./support/moto.ts";
-import { clientConfig, COGNITO_TRUST, fileClient } from "./support/fixtures.ts";
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { GetFunctionCommand } from "@aws-sdk/client-lambda";
+import { clientConfig } from "./support/fixtures.ts";
+import {
+  bootstrapZip,
+  COGNITO_TRUST,
+  startAdminMoto,
+} from "./support/admin.ts";
 import { createAwsClients } from "../lib/admin/aws.ts";
 import {
   type FunctionWait,
@@ -18,11 +22,8 @@ import {
 } from "../lib/admin/lambda_deploy.ts";
 import { runPlan } from "../lib/plan.ts";
 import { CliError, ExitCode } from "../lib/errors.ts";
-import { createZip } from "../lambda/zip.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
-const lambda = fileClient(moto, LambdaClient);
+const { moto, iam, lambda } = await startAdminMoto();
 
 /** Polls after 1 ms, then up to every 20 ms, for at most 0.3 s. */
 const QUICK: FunctionWait = {
@@ -91,11 +92,7 @@ async function deploy(
     userPoolId: "us-east-1_AbC123xyz",
     clientIds: ["4tq3example0client"],
     functionName: `proxy-${tag}`,
-    bundle: await createZip([{
-      name: "bootstrap",
-      data: new TextEncoder().encode(`#!/bin/sh\necho ${tag}\n`),
-      mode: 0o755,
-    }]),
+    bundle: await bootstrapZip(`echo ${tag}`),
     bundlePath: "bundle.zip",
     layer: {
       description: `test layer ${tag}`,

@@ -6,22 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { startMoto } from "./support/moto.ts";
+import { GetFunctionCommand } from "@aws-sdk/client-lambda";
 import { makeTempHome, runAdmin, type TempHome } from "./support/cli.ts";
 import {
   COGNITO_TRUST,
-  fileClient,
   lambdaDeployArgs,
-} from "./support/fixtures.ts";
+  startAdminMoto,
+} from "./support/admin.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { sha256Base64 } from "../lib/admin/deno_layer.ts";
 import { createZip, listZip } from "../lambda/zip.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
-const lambda = fileClient(moto, LambdaClient);
+const { moto, iam, lambda } = await startAdminMoto();
 
 /** Runs a command in `cwd`; throws when it fails. */
 async function run(cwd: string, command: string, ...args: string[]) {

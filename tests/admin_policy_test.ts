@@ -4,21 +4,18 @@
  * stores them, idempotence, `--dry-run`, and argument checks.
  */
 import assert from "node:assert/strict";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { startMoto } from "./support/moto.ts";
 import { runAdmin, withTempHome } from "./support/cli.ts";
 import {
   createRole,
-  fileClient,
   inlinePolicy,
   inlinePolicyNames,
-} from "./support/fixtures.ts";
+  startAdminMoto,
+} from "./support/admin.ts";
 import type { RunResult } from "./support/tools.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { policyProblem } from "../lib/policies.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
+const { moto, iam } = await startAdminMoto();
 
 /**
  * Runs `body` with a new role Cognito identities can assume, in a temporary
@@ -28,16 +25,31 @@ async function withRole(
   body: (
     role: string,
     admin: (args: string[]) => Promise<RunResult>,
+    put: PutPolicy,
   ) => Promise<void>,
 ): Promise<void> {
   await withTempHome(async (home) => {
     const role = await createRole(iam, "auth");
-    await body(
-      role,
-      (args) => runAdmin(args, { ...home.env, ...moto.adminEnv }),
-    );
+    const admin = (args: string[]) =>
+      runAdmin(args, { ...home.env, ...moto.adminEnv });
+    const put: PutPolicy = async (command, ...flags) => {
+      const args = policyArgs(command, role, ...flags, "--yes");
+      const first = await admin(args);
+      assert.equal(first.code, 0, first.stderr);
+      return { args, first };
+    };
+    await body(role, admin, put);
   });
 }
+
+/**
+ * Runs `policy <command> <flags...> --yes` on the role and checks that it
+ * succeeded; returns its arguments and result.
+ */
+type PutPolicy = (
+  command: string,
+  ...flags: string[]
+) => Promise<{ args: string[]; first: RunResult }>;
 
 /** `policy <command> <flags...> --role-name <role>`. */
 function policyArgs(command: string, role: string, ...flags: string[]) {
@@ -55,16 +67,12 @@ async function assertSecondRunChangesNothing(
 }
 
 Deno.test("create-s3-policy puts whole-bucket access on the role, and a second run changes nothing", async () => {
-  await withRole(async (role, admin) => {
-    const args = policyArgs(
+  await withRole(async (role, admin, put) => {
+    const { args } = await put(
       "create-s3-policy",
-      role,
       "--bucket-name",
       "team-data",
-      "--yes",
     );
-    const first = await admin(args);
-    assert.equal(first.code, 0, first.stderr);
     const doc = await inlinePolicy(iam, role, "S3Access-team-data");
     assert.equal(policyProblem(doc), undefined);
     assert.deepEqual(doc, {
@@ -92,17 +100,13 @@ Deno.test("create-s3-policy puts whole-bucket access on the role, and a second r
 });
 
 Deno.test("create-s3-policy --user-specific limits each identity to its own ${cognito-identity.amazonaws.com:sub}/ prefix, with no warning on a Cognito role", async () => {
-  await withRole(async (role, admin) => {
-    const args = policyArgs(
+  await withRole(async (role, admin, put) => {
+    const { args, first } = await put(
       "create-s3-policy",
-      role,
       "--bucket-name",
       "team-data",
       "--user-specific",
-      "--yes",
     );
-    const first = await admin(args);
-    assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /Warning/);
     const doc = await inlinePolicy(iam, role, "S3Access-team-data") as {
       Statement: { Resource: string; Condition?: unknown }[];
@@ -133,18 +137,14 @@ Deno.test("create-s3-policy --user-specific limits each identity to its own ${co
 });
 
 Deno.test("create-dynamodb-policy names the table by the caller's account and the region given, with LeadingKeys isolation, idempotently", async () => {
-  await withRole(async (role, admin) => {
-    const args = policyArgs(
+  await withRole(async (role, admin, put) => {
+    const { args } = await put(
       "create-dynamodb-policy",
-      role,
       "--table-name",
       "Notes",
       "--region",
       "eu-west-2",
-      "--yes",
     );
-    const first = await admin(args);
-    assert.equal(first.code, 0, first.stderr);
     const doc = await inlinePolicy(iam, role, "DynamoDBAccess-Notes") as {
       Statement: { Resource: string[]; Condition: unknown; Action: string[] }[];
     };

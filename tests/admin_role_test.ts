@@ -4,22 +4,19 @@
  * moto back with the SDK after each run.
  */
 import assert from "node:assert/strict";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { startMoto } from "./support/moto.ts";
 import { runAdmin, type TempHome, withTempHome } from "./support/cli.ts";
 import { startIdentityRolesStub } from "./support/identity_roles_stub.ts";
+import { createCognitoStack } from "./support/fixtures.ts";
 import {
   COGNITO_TRUST,
-  createCognitoStack,
   createRole,
-  fileClient,
   inlinePolicy,
   inlinePolicyNames,
-} from "./support/fixtures.ts";
+  startAdminMoto,
+} from "./support/admin.ts";
 import { ExitCode } from "../lib/errors.ts";
 
-const moto = await startMoto();
-const iam = fileClient(moto, IAMClient);
+const { moto, iam } = await startAdminMoto();
 
 const POLICY = {
   Version: "2012-10-17",

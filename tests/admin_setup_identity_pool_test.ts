@@ -18,8 +18,8 @@ import {
   clientConfig,
   createCognitoStack,
   fileClient,
-  inlinePolicy,
 } from "./support/fixtures.ts";
+import { assertCallsDone, inlinePolicy } from "./support/admin.ts";
 import { runAdmin, withTempHome } from "./support/cli.ts";
 import { decodePolicyDocument } from "../lib/policies.ts";
 
@@ -35,6 +35,18 @@ globalThis.addEventListener("unload", () => {
   iam.destroy();
   identity.destroy();
 });
+
+/** `setup-identity-pool` naming the pool and role, then `flags`. */
+function setupArgs(pool: string, role: string, ...flags: string[]) {
+  return [
+    "setup-identity-pool",
+    "--identity-pool-name",
+    pool,
+    "--role-name",
+    role,
+    ...flags,
+  ];
+}
 
 async function poolsNamed(name: string): Promise<string[]> {
   const out = await identity.send(
@@ -60,27 +72,16 @@ Deno.test("setup-identity-pool (roles through the identity-roles stand-in) creat
       }),
     );
     const env = { ...home.env, ...moto.adminEnv, ...stub.env };
-    const args = [
-      "setup-identity-pool",
-      "--identity-pool-name",
-      poolName,
-      "--role-name",
-      roleName,
-      "--yes",
-    ];
+    const args = setupArgs(poolName, roleName, "--yes");
     const first = await runAdmin(args, env);
     assert.equal(first.code, 0, first.stderr);
-    for (
-      const call of [
-        "cognito-identity:CreateIdentityPool",
-        "iam:CreateRole",
-        "iam:PutRolePolicy",
-        "cognito-identity:SetIdentityPoolRoles",
-        "write config file",
-      ]
-    ) {
-      assert.match(first.stderr, new RegExp(`done +${call} `), call);
-    }
+    assertCallsDone(first.stderr, [
+      "cognito-identity:CreateIdentityPool",
+      "iam:CreateRole",
+      "iam:PutRolePolicy",
+      "cognito-identity:SetIdentityPoolRoles",
+      "write config file",
+    ]);
 
     const [poolId] = await poolsNamed(poolName);
     const pool = await identity.send(
@@ -160,14 +161,10 @@ Deno.test("setup-identity-pool --dry-run (roles through the identity-roles stand
   await withTempHome(async (home) => {
     const stack = await createCognitoStack(moto);
     const tag = crypto.randomUUID().slice(0, 8);
-    const run = await runAdmin([
-      "setup-identity-pool",
-      "--identity-pool-name",
-      `dry_${tag}`,
-      "--role-name",
-      `Dry_${tag}`,
-      "--dry-run",
-    ], { ...home.env, ...moto.adminEnv, ...stub.env, ...stack.env });
+    const run = await runAdmin(
+      setupArgs(`dry_${tag}`, `Dry_${tag}`, "--dry-run"),
+      { ...home.env, ...moto.adminEnv, ...stub.env, ...stack.env },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /cognito-identity:CreateIdentityPool/);
     assert.match(run.stdout, /"AllowUnauthenticatedIdentities": false/);
@@ -196,14 +193,10 @@ Deno.test("setup-identity-pool (roles through the identity-roles stand-in) adopt
         AllowUnauthenticatedIdentities: true,
       }),
     );
-    const run = await runAdmin([
-      "setup-identity-pool",
-      "--identity-pool-name",
-      `open_${tag}`,
-      "--role-name",
-      `Open_${tag}`,
-      "--yes",
-    ], { ...home.env, ...moto.adminEnv, ...stub.env, ...stack.env });
+    const run = await runAdmin(
+      setupArgs(`open_${tag}`, `Open_${tag}`, "--yes"),
+      { ...home.env, ...moto.adminEnv, ...stub.env, ...stack.env },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /done +cognito-identity:UpdateIdentityPool/);
     const pool = await identity.send(

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { writeSession } from "../lib/session_cache.ts";
 import { secretHash } from "../lib/user_pool.ts";
 import { makeTempHome, runAuth } from "./support/cli.ts";
-import { awsError, type RelayExchange, startRelay } from "./support/relay.ts";
+import { awsRefusal, type RelayExchange, startRelay } from "./support/relay.ts";
 import { sampleSession } from "./support/sessions.ts";
 import { removeAtUnload } from "./support/tools.ts";
 
@@ -60,16 +60,14 @@ function assertClean(stderr: string, secrets: string[], what: string) {
 }
 
 Deno.test("a Cognito error that quotes the password and SECRET_HASH puts neither on stderr, with or without --debug", async () => {
-  relay.setPolicy((exchange) => ({
-    kind: "respond",
-    status: 400,
-    body: awsError(
+  relay.setPolicy((exchange) =>
+    awsRefusal(
       "InvalidParameterException",
       `1 validation error detected: Value '${
         sentValues(exchange).join("', '")
       }' at 'authParameters' failed to satisfy constraint`,
-    ),
-  }));
+    )
+  );
   for (const debug of [[], ["--debug"]]) {
     const run = await runAuth([...debug, "login", "-u", username], env);
     assert.notEqual(run.code, 0, run.stderr);
@@ -79,14 +77,12 @@ Deno.test("a Cognito error that quotes the password and SECRET_HASH puts neither
 });
 
 Deno.test("--debug does not print a SECRET_HASH that Cognito quotes as the message of NotAuthorizedException (as moto does)", async () => {
-  relay.setPolicy((exchange) => ({
-    kind: "respond",
-    status: 400,
-    body: awsError(
+  relay.setPolicy((exchange) =>
+    awsRefusal(
       "NotAuthorizedException",
       JSON.parse(exchange.requestBody).AuthParameters.SECRET_HASH,
-    ),
-  }));
+    )
+  );
   const run = await runAuth(["--debug", "login", "-u", username], env);
   assert.equal(run.code, 4, run.stderr);
   assertClean(run.stderr, [password, clientSecret, hash], "--debug");
@@ -114,14 +110,10 @@ Deno.test("an SRP answer refused with a message that quotes the session, the sig
       };
     }
     sent.push(...sentValues(exchange));
-    return {
-      kind: "respond",
-      status: 400,
-      body: awsError(
-        "SomeNewException",
-        `Cannot use ${sentValues(exchange).join(" / ")}`,
-      ),
-    };
+    return awsRefusal(
+      "SomeNewException",
+      `Cannot use ${sentValues(exchange).join(" / ")}`,
+    );
   });
   for (const debug of [[], ["--debug"]]) {
     const run = await runAuth(
@@ -139,11 +131,7 @@ Deno.test("credential-process --debug does not print a refresh token that Cognit
   session.refreshToken = `refresh-${crypto.randomUUID()}`;
   await writeSession(home.env, session);
   for (const type of ["ResourceNotFoundException", "SomeNewException"]) {
-    relay.setPolicy(() => ({
-      kind: "respond",
-      status: 400,
-      body: awsError(type, session.refreshToken!),
-    }));
+    relay.setPolicy(() => awsRefusal(type, session.refreshToken!));
     for (const debug of [[], ["--debug"]]) {
       const run = await runAuth(
         [...debug, "credential-process", "--profile", "echo"],

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  type BrowserSignInOptions,
   BrowserSignInRefusedError,
   BrowserSignInTimeoutError,
   CallbackPortInUseError,
@@ -27,11 +28,14 @@ import { ExitCode, InputRequiredError } from "../lib/errors.ts";
 import { SessionExpiredError } from "../lib/errors.ts";
 import {
   browse,
+  type FormAnswer,
   mockProviderForm,
+  type Provider,
   startOidcProviderMock,
   startZitadel,
   ZITADEL_PUBLIC_CLIENT,
   zitadelLoginForm,
+  type ZitadelProvider,
 } from "./support/openid_providers.ts";
 import { startChromium } from "./support/chromium.ts";
 import { freePort } from "./support/tools.ts";
@@ -91,6 +95,59 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   throw new Error("expected a failure");
 }
 
+/**
+ * An opener that acts as a browser filling `form` at the address it is
+ * given; the browser runs on after the opener returns, as a real one does.
+ */
+function browserFilling(form: FormAnswer): (url: string) => Promise<void> {
+  return async (url) => {
+    browse(url, form).catch(() => {});
+    await Promise.resolve();
+  };
+}
+
+/**
+ * A sign-in as zitadel's public client, called back on `port`, with a
+ * browser that fills zitadel's login form.
+ */
+function viaZitadel(
+  zitadel: ZitadelProvider,
+  port: number,
+): BrowserSignInOptions {
+  return {
+    domain: zitadel.origin,
+    clientId: ZITADEL_PUBLIC_CLIENT,
+    issuer: zitadel.issuer,
+    callbackPort: port,
+    openUrl: browserFilling(zitadelLoginForm()),
+  };
+}
+
+/**
+ * A sign-in as the confidential client of oidc-provider-mock, called back
+ * on `port`, with a browser that signs ALICE in.
+ */
+function viaMock(provider: Provider, port: number): BrowserSignInOptions {
+  return {
+    domain: provider.origin,
+    clientId: CLIENT,
+    clientSecret: SECRET,
+    issuer: ISSUER,
+    callbackPort: port,
+    openUrl: browserFilling(mockProviderForm(ALICE.sub)),
+  };
+}
+
+/** A sign-in where no provider listens, called back on `port`. */
+function viaNowhere(port: number): BrowserSignInOptions {
+  return {
+    domain: "http://127.0.0.1:9",
+    clientId: CLIENT,
+    issuer: ISSUER,
+    callbackPort: port,
+  };
+}
+
 Deno.test("oidc-provider-mock (Cognito's paths and token claims, but no PKCE check): a confidential client signs in with the code flow; the address carries S256, state and the default scopes; the page says done and shows no token; the listener stops", async () => {
   await using provider = await startOidcProviderMock({ users: [ALICE] });
   const port = freePort();
@@ -98,11 +155,7 @@ Deno.test("oidc-provider-mock (Cognito's paths and token claims, but no PKCE che
   let authorizeUrl = "";
   let page = { status: 0, body: "" };
   const tokens = await signInWithBrowser({
-    domain: provider.origin,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaMock(provider, port),
     report,
     openUrl: async (url) => {
       authorizeUrl = url;
@@ -153,16 +206,7 @@ Deno.test("zitadel example (checks the PKCE verifier against the S256 challenge,
   await using zitadel = await startZitadel({
     redirectUris: [callbackUrl(port)],
   });
-  const error = await failure(signInWithBrowser({
-    domain: zitadel.origin,
-    clientId: ZITADEL_PUBLIC_CLIENT,
-    issuer: zitadel.issuer,
-    callbackPort: port,
-    openUrl: async (url) => {
-      browse(url, zitadelLoginForm()).catch(() => {});
-      await Promise.resolve();
-    },
-  }));
+  const error = await failure(signInWithBrowser(viaZitadel(zitadel, port)));
   assert.equal(zitadel.tokenRequests.length, 1);
   const [exchange] = zitadel.tokenRequests;
   assert.equal(exchange.sent.grant_type, "authorization_code");
@@ -188,16 +232,7 @@ Deno.test("zitadel example (checks PKCE): a verifier altered on the way to the t
       (verifier[0] === "A" ? "B" : "A") + verifier.slice(1),
     );
   };
-  const error = await failure(signInWithBrowser({
-    domain: zitadel.origin,
-    clientId: ZITADEL_PUBLIC_CLIENT,
-    issuer: zitadel.issuer,
-    callbackPort: port,
-    openUrl: async (url) => {
-      browse(url, zitadelLoginForm()).catch(() => {});
-      await Promise.resolve();
-    },
-  }));
+  const error = await failure(signInWithBrowser(viaZitadel(zitadel, port)));
   assert.ok(error instanceof TokenExchangeRefusedError, String(error));
   assert.equal(error.exitCode, ExitCode.tokenExchangeRefused);
   assert.equal(error.error, "invalid_grant");
@@ -210,10 +245,7 @@ Deno.test("wrong state (plain HTTP acting as the browser; no provider needed): e
   let page = "";
   let sentState = "";
   const error = await failure(signInWithBrowser({
-    domain: "http://127.0.0.1:9",
-    clientId: CLIENT,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaNowhere(port),
     openUrl: async (url) => {
       sentState = new URL(url).searchParams.get("state")!;
       fetch(`http://127.0.0.1:${port}/callback?code=c1&state=forged-state-1`)
@@ -236,10 +268,7 @@ Deno.test("error= redirect (plain HTTP stands in for Managed Login answering acc
   const port = freePort();
   let stray = 0;
   const error = await failure(signInWithBrowser({
-    domain: "http://127.0.0.1:9",
-    clientId: CLIENT,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaNowhere(port),
     openUrl: async (url) => {
       const state = new URL(url).searchParams.get("state")!;
       stray = await fetch(`http://127.0.0.1:${port}/favicon.ico`)
@@ -262,11 +291,7 @@ Deno.test("oidc-provider-mock: an authorization code it never issued (right stat
   await using provider = await startOidcProviderMock({ users: [ALICE] });
   const port = freePort();
   const error = await failure(signInWithBrowser({
-    domain: provider.origin,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaMock(provider, port),
     openUrl: async (url) => {
       const state = new URL(url).searchParams.get("state")!;
       fetch(
@@ -285,10 +310,7 @@ Deno.test("timeout (no provider: nobody comes back): exit 63 after timeoutMs, an
   const port = freePort();
   const { lines, report } = reporter();
   const error = await failure(signInWithBrowser({
-    domain: "http://127.0.0.1:9",
-    clientId: CLIENT,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaNowhere(port),
     timeoutMs: 300,
     report,
     openUrl: () => Promise.resolve(),
@@ -304,10 +326,7 @@ Deno.test("port in use: exit 64 naming callback_port, before any browser is open
   using _holder = Deno.listen({ hostname: "127.0.0.1", port });
   let opened = false;
   const error = await failure(signInWithBrowser({
-    domain: "http://127.0.0.1:9",
-    clientId: CLIENT,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaNowhere(port),
     openUrl: () => (opened = true, Promise.resolve()),
   }));
   assert.ok(error instanceof CallbackPortInUseError, String(error));
@@ -324,11 +343,7 @@ Deno.test("an opener that fails is not fatal: the address was shown, and the sig
   const port = freePort();
   const { lines, report } = reporter();
   const tokens = await signInWithBrowser({
-    domain: provider.origin,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaMock(provider, port),
     identityProvider: "Google",
     report,
     openUrl: (url) => {
@@ -350,11 +365,7 @@ Deno.test("--no-browser (oidc-provider-mock; plain HTTP walks the pages on 'anot
   using _busy = Deno.listen({ hostname: "127.0.0.1", port });
   const { lines, report } = reporter();
   const tokens = await signInWithBrowser({
-    domain: provider.origin,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaMock(provider, port),
     noBrowser: true,
     report,
     openUrl: () => Promise.reject(new Error("must not open a browser")),
@@ -382,17 +393,7 @@ Deno.test("--no-browser (oidc-provider-mock; plain HTTP walks the pages on 'anot
 Deno.test("refresh (oidc-provider-mock: its refresh grant returns no id_token where Cognito's does): the grant is accepted and the missing ID token is a clear exit 62; a revoked refresh token is exit 19", async () => {
   await using provider = await startOidcProviderMock({ users: [ALICE] });
   const port = freePort();
-  const first = await signInWithBrowser({
-    domain: provider.origin,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    issuer: ISSUER,
-    callbackPort: port,
-    openUrl: async (url) => {
-      browse(url, mockProviderForm(ALICE.sub)).catch(() => {});
-      await Promise.resolve();
-    },
-  });
+  const first = await signInWithBrowser(viaMock(provider, port));
   const config = {
     domain: provider.origin,
     clientId: CLIENT,
@@ -422,15 +423,8 @@ Deno.test("refresh (zitadel example, public client: returns a new ID token on re
   });
   // Sign in up to the exchange, then take the refresh token zitadel gave.
   await failure(signInWithBrowser({
-    domain: zitadel.origin,
-    clientId: ZITADEL_PUBLIC_CLIENT,
-    issuer: zitadel.issuer,
-    callbackPort: port,
+    ...viaZitadel(zitadel, port),
     scopes: ["openid", "offline_access"],
-    openUrl: async (url) => {
-      browse(url, zitadelLoginForm()).catch(() => {});
-      await Promise.resolve();
-    },
   }));
   const refreshToken = zitadel.tokenRequests[0].answer.refresh_token;
   assert.equal(typeof refreshToken, "string");
@@ -454,11 +448,7 @@ Deno.test("a real headless Chromium fills oidc-provider-mock's form and follows 
   await using chromium = await startChromium();
   const port = freePort();
   const tokens = await signInWithBrowser({
-    domain: provider.origin,
-    clientId: CLIENT,
-    clientSecret: SECRET,
-    issuer: ISSUER,
-    callbackPort: port,
+    ...viaMock(provider, port),
     timeoutMs: 60_000,
     openUrl: async (url) => {
       const tab = await chromium.open(url);

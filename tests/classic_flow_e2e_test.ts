@@ -16,12 +16,12 @@ import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession } from "../lib/session_cache.ts";
 import { roleSessionName } from "../lib/role_session_name.ts";
-import { makeTempHome, runAuth } from "./support/cli.ts";
+import { loginArgs, makeTempHome, runAuth } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { startRelayedMoto } from "./support/relay.ts";
 import { awsCli } from "./support/tools.ts";
 
-const { moto, relay, userEnv } = await startRelayedMoto();
+const { moto, relay, userEnv, passwordEnv } = await startRelayedMoto();
 
 function requestsSince(mark: number): string[] {
   return relay.exchanges.slice(mark).map((r) => `${r.service}:${r.action}`);
@@ -33,10 +33,8 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
   const mark = relay.exchanges.length;
   const started = Date.now();
   const run = await runAuth(
-    [
-      "login",
-      "-u",
-      stack.username,
+    loginArgs(
+      stack,
       "--profile",
       "classic",
       "--flow",
@@ -45,10 +43,9 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
       stack.roleArn,
       "--duration",
       "2",
-    ],
+    ),
     {
-      ...userEnv(home, stack),
-      COGNITO_PASSWORD: stack.password,
+      ...passwordEnv(home, stack),
       // Configured, but the classic flow never calls it.
       COGNITO_LAMBDA_FUNCTION_NAME: "cognito-credential-proxy",
     },
@@ -107,20 +104,9 @@ Deno.test("a classic-flow session refreshes through credential_process with the 
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const login = await runAuth(
-    [
-      "login",
-      "-u",
-      stack.username,
-      "--profile",
-      "cl",
-      "--flow",
-      "classic",
-      "--duration",
-      "1",
-    ],
+    loginArgs(stack, "--profile", "cl", "--flow", "classic", "--duration", "1"),
     {
-      ...userEnv(home, stack),
-      COGNITO_PASSWORD: stack.password,
+      ...passwordEnv(home, stack),
       COGNITO_CLASSIC_ROLE_ARN: stack.roleArn,
     },
   );
@@ -164,8 +150,8 @@ Deno.test("login --flow classic without a role ARN stops with exit 3 before sign
   await using home = await makeTempHome();
   const mark = relay.exchanges.length;
   const run = await runAuth(
-    ["login", "-u", stack.username, "--flow", "classic"],
-    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+    loginArgs(stack, "--flow", "classic"),
+    passwordEnv(home, stack),
   );
   assert.equal(run.code, ExitCode.config, run.stderr);
   assert.match(

@@ -24,9 +24,10 @@ import {
   writeSession,
 } from "../lib/session_cache.ts";
 import {
-  AUTH_TS,
   DENO_DIR,
+  loginArgs,
   makeTempHome,
+  RUN_AUTH,
   runAuth,
   type TempHome,
 } from "./support/cli.ts";
@@ -42,13 +43,13 @@ import {
   lockIsHeld,
   spawnLockHolder,
 } from "./support/reliability.ts";
-import { runIsolated, shellQuote, unsharePrefix } from "./support/sandbox.ts";
-import { exists, runCommand, waitFor } from "./support/tools.ts";
+import { runWithReadOnlyFolder, unsharePrefix } from "./support/sandbox.ts";
+import { exists, waitFor } from "./support/tools.ts";
 
 const RUNS = 8;
 const WINDOW = { COGNITO_AUTH_REFRESH_WINDOW: "30" };
 
-const { moto, relay, userEnv } = await startRelayedMoto();
+const { moto, relay, userEnv, passwordEnv } = await startRelayedMoto();
 
 /** Access key ids the relay handed out, in order. */
 const issued: string[] = [];
@@ -69,8 +70,8 @@ const ONE_REFRESH = {
 async function signedInNearExpiry(home: TempHome, profile: string) {
   const stack = await createCognitoStack(moto);
   const login = await runAuth(
-    ["login", "-u", stack.username, "--profile", profile, "--no-lambda-proxy"],
-    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+    loginArgs(stack, "--profile", profile, "--no-lambda-proxy"),
+    passwordEnv(home, stack),
   );
   assert.equal(login.code, 0, login.stderr);
   const session = (await readSession(home.env, profile))!;
@@ -85,6 +86,22 @@ async function signedInNearExpiry(home: TempHome, profile: string) {
   };
 }
 
+/**
+ * Runs `credential-process` for `profile`; returns the run, the requests it
+ * made (`service:action` counts) and how long it took in ms.
+ */
+async function timedCredentialProcess(
+  profile: string,
+  env: Record<string, string>,
+) {
+  const started = Date.now();
+  const [run, counts] = await requestsDuring(
+    relay,
+    () => runAuth(["credential-process", "--profile", profile], env),
+  );
+  return { run, counts, ms: Date.now() - started };
+}
+
 /** The files left in the sessions folder of `lockPath`. */
 async function sessionFolder(lockPath: string): Promise<string[]> {
   const dir = lockPath.slice(0, lockPath.lastIndexOf("/"));
@@ -96,25 +113,16 @@ const FILE_LOCK = fileURLToPath(
 );
 
 /**
- * Starts a process that holds the lock of `path` through the real
- * `withFileLock` for `ms` and then releases it; resolves once it holds
- * it.
+ * Starts a process that takes `lockPath` through the real `withFileLock`,
+ * holds it for `ms` and then releases it; resolves once it holds it.
+ * Disposing it kills it unless it has ended, and waits for it.
  */
-function holderOf(path: string, ms: number): Promise<Deno.ChildProcess> {
+function holderOf(lockPath: string, ms: number): Promise<Deno.ChildProcess> {
   const script = `import { withFileLock } from ${JSON.stringify(FILE_LOCK)};
 await withFileLock(Deno.args[0], () => new Promise((r) => setTimeout(r, ${ms})));
 `;
+  const path = lockPath.slice(0, -".lock".length);
   return spawnLockHolder(script, path, "holder", { DENO_DIR });
-}
-
-/** Kills `child` unless it has ended, and waits for it. */
-async function ended(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGKILL");
-  } catch {
-    // It has ended already.
-  }
-  await child.status;
 }
 
 Deno.test(`${RUNS} credential-process runs at once inside the refresh window: one REFRESH_TOKEN_AUTH and one GetCredentialsForIdentity between them, all exit 0 and print the same new credentials`, async () => {
@@ -163,48 +171,44 @@ Deno.test("exec and credential-process queued behind a held lock: once it is rel
   await using home = await makeTempHome();
   const { env, lockPath } = await signedInNearExpiry(home, "mix");
   // Held long enough for every run to reach the lock and wait for it.
-  const holder = await holderOf(lockPath.slice(0, -".lock".length), 2_000);
-  try {
-    const started = Date.now();
-    const [runs, counts] = await requestsDuring(relay, () =>
-      Promise.all(
-        Array.from({ length: RUNS }, (_, i) =>
-          i % 2 === 0
-            ? runAuth(["credential-process", "--profile", "mix"], env)
-            : runAuth([
-              "exec",
-              "--profile",
-              "mix",
-              "--",
-              "sh",
-              "-c",
-              'printf "%s" "$AWS_ACCESS_KEY_ID"',
-            ], env)),
-      ));
-    const elapsed = Date.now() - started;
-    assert.equal((await holder.status).code, 0, "the holder released it");
-    for (const run of runs) {
-      assert.equal(run.code, 0, run.stderr);
-      assertNoStackTrace(run);
-    }
-    assert.deepEqual(counts, ONE_REFRESH);
-    const newKey = issued[issued.length - 1];
-    const keys = runs.map((run, i) =>
-      i % 2 === 0 ? JSON.parse(run.stdout).AccessKeyId : run.stdout
-    );
-    assert.deepEqual(keys, Array(RUNS).fill(newKey));
-    assert.equal(
-      runs.filter((r) => /Refreshing the sign-in/.test(r.stderr)).length,
-      1,
-      "exactly one run refreshed",
-    );
-    assert.deepEqual(await sessionFolder(lockPath), ["mix.json"]);
-    console.log(
-      `${RUNS} runs queued behind a 2 s lock: 1 refresh, ${elapsed} ms`,
-    );
-  } finally {
-    await ended(holder);
+  await using holder = await holderOf(lockPath, 2_000);
+  const started = Date.now();
+  const [runs, counts] = await requestsDuring(relay, () =>
+    Promise.all(
+      Array.from({ length: RUNS }, (_, i) =>
+        i % 2 === 0
+          ? runAuth(["credential-process", "--profile", "mix"], env)
+          : runAuth([
+            "exec",
+            "--profile",
+            "mix",
+            "--",
+            "sh",
+            "-c",
+            'printf "%s" "$AWS_ACCESS_KEY_ID"',
+          ], env)),
+    ));
+  const elapsed = Date.now() - started;
+  assert.equal((await holder.status).code, 0, "the holder released it");
+  for (const run of runs) {
+    assert.equal(run.code, 0, run.stderr);
+    assertNoStackTrace(run);
   }
+  assert.deepEqual(counts, ONE_REFRESH);
+  const newKey = issued[issued.length - 1];
+  const keys = runs.map((run, i) =>
+    i % 2 === 0 ? JSON.parse(run.stdout).AccessKeyId : run.stdout
+  );
+  assert.deepEqual(keys, Array(RUNS).fill(newKey));
+  assert.equal(
+    runs.filter((r) => /Refreshing the sign-in/.test(r.stderr)).length,
+    1,
+    "exactly one run refreshed",
+  );
+  assert.deepEqual(await sessionFolder(lockPath), ["mix.json"]);
+  console.log(
+    `${RUNS} runs queued behind a 2 s lock: 1 refresh, ${elapsed} ms`,
+  );
 });
 
 Deno.test("a refresh killed with SIGKILL while it held the lock has released it: the next credential-process goes on at once, says nothing about a lock, and refreshes once", async () => {
@@ -217,15 +221,7 @@ Deno.test("a refresh killed with SIGKILL while it held the lock has released it:
     (e) => e.action === "InitiateAuth" ? { kind: "hang" } : { kind: "forward" },
   );
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      AUTH_TS,
-      "credential-process",
-      "--profile",
-      "killed",
-    ],
+    args: [...RUN_AUTH, "credential-process", "--profile", "killed"],
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       ...env,
@@ -249,12 +245,10 @@ Deno.test("a refresh killed with SIGKILL while it held the lock has released it:
   assert.ok(await exists(lockPath), "the killed run left its lock file");
   assert.equal(await lockIsHeld(lockPath), false, "the kernel released it");
 
-  const started = Date.now();
-  const [run, counts] = await requestsDuring(
-    relay,
-    () => runAuth(["credential-process", "--profile", "killed"], env),
+  const { run, counts, ms: elapsed } = await timedCredentialProcess(
+    "killed",
+    env,
   );
-  const elapsed = Date.now() - started;
   assert.equal(run.code, 0, run.stderr);
   assertNoStackTrace(run);
   assert.doesNotMatch(run.stderr, /lock/i);
@@ -268,84 +262,57 @@ Deno.test("a refresh killed with SIGKILL while it held the lock has released it:
 Deno.test("while a live process holds the profile's lock, a refresh gives up after about 10 s with exit 10 and a message naming the lock file, and a cache hit does not wait at all", async () => {
   await using home = await makeTempHome();
   const { env, lockPath } = await signedInNearExpiry(home, "held");
-  const holder = await holderOf(lockPath.slice(0, -".lock".length), 60_000);
-  try {
-    const started = Date.now();
-    const [run, counts] = await requestsDuring(
-      relay,
-      () => runAuth(["credential-process", "--profile", "held"], env),
-    );
-    const waited = Date.now() - started;
-    assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
-    assertNoStackTrace(run);
-    assert.equal(run.stdout, "");
-    assert.match(
-      run.stderr,
-      new RegExp(
-        `Timed out after 10 s waiting for \\S+/sessions/held\\.json\\.lock: ` +
-          `another aws-cognito-auth is refreshing the sign-in of profile held`,
-      ),
-    );
-    assert.match(run.stderr, /Try again once it has finished/);
-    assert.deepEqual(counts, {}, "no request while waiting");
-    assert.ok(waited >= 9_000 && waited < 20_000, `waited ${waited} ms`);
-    assert.ok(await lockIsHeld(lockPath), "not ours to remove");
+  await using _holder = await holderOf(lockPath, 60_000);
+  const { run, counts, ms: waited } = await timedCredentialProcess(
+    "held",
+    env,
+  );
+  assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
+  assertNoStackTrace(run);
+  assert.equal(run.stdout, "");
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `Timed out after 10 s waiting for \\S+/sessions/held\\.json\\.lock: ` +
+        `another aws-cognito-auth is refreshing the sign-in of profile held`,
+    ),
+  );
+  assert.match(run.stderr, /Try again once it has finished/);
+  assert.deepEqual(counts, {}, "no request while waiting");
+  assert.ok(waited >= 9_000 && waited < 20_000, `waited ${waited} ms`);
+  assert.ok(await lockIsHeld(lockPath), "not ours to remove");
 
-    // Fresh credentials are served without looking at the lock.
-    const session = (await readSession(home.env, "held"))!;
-    session.credentials.expiration = new Date(Date.now() + 3600_000);
-    await writeSession(home.env, session);
-    const hitStarted = Date.now();
-    const [hit, hitCounts] = await requestsDuring(
-      relay,
-      () => runAuth(["credential-process", "--profile", "held"], env),
-    );
-    const hitTook = Date.now() - hitStarted;
-    assert.equal(hit.code, 0, hit.stderr);
-    assert.equal(
-      JSON.parse(hit.stdout).AccessKeyId,
-      session.credentials.accessKeyId,
-    );
-    assert.deepEqual(hitCounts, {});
-    assert.ok(hitTook < 5_000, `the cache hit took ${hitTook} ms`);
-  } finally {
-    await ended(holder);
-  }
+  // Fresh credentials are served without looking at the lock.
+  const session = (await readSession(home.env, "held"))!;
+  session.credentials.expiration = new Date(Date.now() + 3600_000);
+  await writeSession(home.env, session);
+  const { run: hit, counts: hitCounts, ms: hitTook } =
+    await timedCredentialProcess("held", env);
+  assert.equal(hit.code, 0, hit.stderr);
+  assert.equal(
+    JSON.parse(hit.stdout).AccessKeyId,
+    session.credentials.accessKeyId,
+  );
+  assert.deepEqual(hitCounts, {});
+  assert.ok(hitTook < 5_000, `the cache hit took ${hitTook} ms`);
 });
 
 Deno.test("a sessions folder that cannot be written: the refresh goes on without the lock, says why, and prints the new credentials", async () => {
   await using home = await makeTempHome();
   const { env, lockPath } = await signedInNearExpiry(home, "ro");
   const folder = lockPath.slice(0, lockPath.lastIndexOf("/"));
-  const args = [
-    "run",
-    "-A",
-    "--quiet",
-    AUTH_TS,
-    "credential-process",
-    "--profile",
-    "ro",
-  ];
-  const [run, counts] = await requestsDuring(relay, async () => {
-    if (await unsharePrefix()) {
-      // A read-only bind mount of the folder, seen by this run alone.
-      return await runIsolated(
-        ["-m"],
-        `mount --bind ${shellQuote(folder)} ${shellQuote(folder)}\n` +
-          `mount -o remount,bind,ro ${shellQuote(folder)}`,
+  const args = [...RUN_AUTH, "credential-process", "--profile", "ro"];
+  const [run, counts] = await requestsDuring(
+    relay,
+    async () =>
+      runWithReadOnlyFolder(
+        folder,
+        await unsharePrefix() !== undefined,
         Deno.execPath(),
         args,
         env,
-      );
-    }
-    assert.notEqual(Deno.uid(), 0, "root without namespaces: no fault");
-    await Deno.chmod(folder, 0o500);
-    try {
-      return await runCommand(Deno.execPath(), args, { env });
-    } finally {
-      await Deno.chmod(folder, 0o700);
-    }
-  });
+      ),
+  );
   assert.equal(run.code, 0, run.stderr);
   assertNoStackTrace(run);
   assert.match(

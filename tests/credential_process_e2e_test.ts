@@ -11,10 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import {
-  AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { filePlatform } from "../lib/atomic_file.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { quoteCommandLine } from "../lib/shell.ts";
@@ -22,21 +19,24 @@ import { readSession, sessionFile } from "../lib/session_cache.ts";
 import {
   AUTH_TS,
   DENO_DIR,
+  loginArgs,
   makeTempHome,
   runAuth,
   type TempHome,
   withTempHome,
 } from "./support/cli.ts";
 import {
-  clientConfig,
+  actOnUser,
   type CognitoStack,
   createCognitoStack,
+  fileClient,
 } from "./support/fixtures.ts";
 import { requestsDuring, startRelayedMoto } from "./support/relay.ts";
 import { writeHandWrittenCredentials } from "./support/reliability.ts";
 import { awsCli, runCommand } from "./support/tools.ts";
 
-const { moto, relay, userEnv } = await startRelayedMoto();
+const { moto, relay, userEnv, passwordEnv } = await startRelayedMoto();
+const adminIdp = fileClient(moto, CognitoIdentityProviderClient);
 
 function cognitoCalls(counts: Record<string, number>): number {
   return Object.entries(counts)
@@ -47,8 +47,8 @@ function cognitoCalls(counts: Record<string, number>): number {
 /** Signs the stack's user in for `profile`; the password is in this run only. */
 async function login(home: TempHome, stack: CognitoStack, profile: string) {
   const run = await runAuth(
-    ["login", "-u", stack.username, "--profile", profile, "--no-lambda-proxy"],
-    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+    loginArgs(stack, "--profile", profile, "--no-lambda-proxy"),
+    passwordEnv(home, stack),
   );
   assert.equal(run.code, 0, run.stderr);
 }
@@ -199,46 +199,36 @@ Deno.test("after expiry the refresh token signs in again with no password and no
 Deno.test("a revoked or garbage refresh token with no terminal: credential-process exits 19, says to run login --profile, prints nothing on stdout", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
-  const idp = new CognitoIdentityProviderClient(clientConfig(moto));
-  try {
-    await login(home, stack, "rv");
-    await idp.send(
-      new AdminUserGlobalSignOutCommand({
-        UserPoolId: stack.userPoolId,
-        Username: stack.username,
-      }),
-    );
-    const env = { ...userEnv(home, stack), COGNITO_AUTH_REFRESH_WINDOW: "120" };
-    const revoked = await runAuth(
-      ["credential-process", "--profile", "rv"],
-      env,
-    );
-    assert.equal(revoked.code, ExitCode.sessionExpired, revoked.stderr);
-    assert.equal(revoked.stdout, "");
-    assert.match(revoked.stderr, /expired or was revoked/);
-    assert.match(revoked.stderr, /no terminal/);
-    assert.match(revoked.stderr, /`aws-cognito-auth login --profile rv`/);
+  await login(home, stack, "rv");
+  await actOnUser(adminIdp, stack, "sign out everywhere");
+  const env = { ...userEnv(home, stack), COGNITO_AUTH_REFRESH_WINDOW: "120" };
+  const revoked = await runAuth(
+    ["credential-process", "--profile", "rv"],
+    env,
+  );
+  assert.equal(revoked.code, ExitCode.sessionExpired, revoked.stderr);
+  assert.equal(revoked.stdout, "");
+  assert.match(revoked.stderr, /expired or was revoked/);
+  assert.match(revoked.stderr, /no terminal/);
+  assert.match(revoked.stderr, /`aws-cognito-auth login --profile rv`/);
 
-    const file = (await sessionFile(home.env, "rv"))!;
-    const session = JSON.parse(await Deno.readTextFile(file));
-    session.refreshToken = "garbage";
-    await Deno.writeTextFile(file, JSON.stringify(session));
-    const garbage = await runAuth(
-      ["credential-process", "--profile", "rv"],
-      env,
-    );
-    assert.equal(garbage.code, ExitCode.sessionExpired, garbage.stderr);
-    assert.ok(!garbage.stderr.includes("garbage"), "the token is not echoed");
+  const file = (await sessionFile(home.env, "rv"))!;
+  const session = JSON.parse(await Deno.readTextFile(file));
+  session.refreshToken = "garbage";
+  await Deno.writeTextFile(file, JSON.stringify(session));
+  const garbage = await runAuth(
+    ["credential-process", "--profile", "rv"],
+    env,
+  );
+  assert.equal(garbage.code, ExitCode.sessionExpired, garbage.stderr);
+  assert.ok(!garbage.stderr.includes("garbage"), "the token is not echoed");
 
-    const none = await runAuth(
-      ["credential-process", "--profile", "never"],
-      env,
-    );
-    assert.equal(none.code, ExitCode.sessionExpired);
-    assert.match(none.stderr, /no saved sign-in for profile never/);
-  } finally {
-    idp.destroy();
-  }
+  const none = await runAuth(
+    ["credential-process", "--profile", "never"],
+    env,
+  );
+  assert.equal(none.code, ExitCode.sessionExpired);
+  assert.match(none.stderr, /no saved sign-in for profile never/);
 });
 
 /**
@@ -265,18 +255,12 @@ console.log(JSON.stringify({ how: result.how, asked }));
 Deno.test("when a password can be asked for (a terminal), a revoked refresh token falls back to a password sign-in and saves the new session", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
-  const idp = new CognitoIdentityProviderClient(clientConfig(moto));
   const child = await Deno.makeTempFile({ suffix: ".ts" });
   try {
     await Deno.writeTextFile(child, CHILD_SCRIPT);
     await login(home, stack, "tty");
     const before = (await readSession(home.env, "tty"))!;
-    await idp.send(
-      new AdminUserGlobalSignOutCommand({
-        UserPoolId: stack.userPoolId,
-        Username: stack.username,
-      }),
-    );
+    await actOnUser(adminIdp, stack, "sign out everywhere");
     const [run, counts] = await requestsDuring(
       relay,
       () =>
@@ -301,7 +285,6 @@ Deno.test("when a password can be asked for (a terminal), a revoked refresh toke
     assert.ok(after.refreshToken);
     assert.notEqual(after.refreshToken, before.refreshToken);
   } finally {
-    idp.destroy();
     await Deno.remove(child);
   }
 });
@@ -377,15 +360,8 @@ Deno.test("a profile name of 251 characters, or of 90 % signs (270 once encoded)
     const profiles = ["p".repeat(251), "%".repeat(90)];
     for (const profile of profiles) {
       const run = await runAuth(
-        [
-          "login",
-          "-u",
-          stack.username,
-          "--profile",
-          profile,
-          "--no-lambda-proxy",
-        ],
-        { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+        loginArgs(stack, "--profile", profile, "--no-lambda-proxy"),
+        passwordEnv(home, stack),
       );
       assert.equal(run.code, 0, run.stderr);
       assert.doesNotMatch(run.stderr, /will not find this sign-in/);

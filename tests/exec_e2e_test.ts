@@ -10,9 +10,10 @@ import assert from "node:assert/strict";
 import { writeSession } from "../lib/session_cache.ts";
 import { ExitCode } from "../lib/errors.ts";
 import {
-  AUTH_TS,
   DENO_DIR,
+  RUN_AUTH,
   runAuth,
+  spawnAuthOnTerminal,
   type TempHome,
   withTempHome,
 } from "./support/cli.ts";
@@ -99,10 +100,7 @@ Deno.test("exec with no terminal (CI, a supervisor) forwards SIGTERM, SIGINT and
       const child = new Deno.Command(noTerminal ? "setsid" : Deno.execPath(), {
         args: [
           ...(noTerminal ? [Deno.execPath()] : []),
-          "run",
-          "-A",
-          "--quiet",
-          AUTH_TS,
+          ...RUN_AUTH,
           "exec",
           "--",
           "sh",
@@ -210,32 +208,14 @@ Deno.test({
     // `script` runs exec on a pseudo-terminal of its own; the ^C written to
     // it makes the terminal send SIGINT to the foreground process group,
     // exec and the command alike, as a Ctrl-C does.
-    const command = [
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      AUTH_TS,
+    const child = spawnAuthOnTerminal([
       "exec",
       "--",
       "sh",
       "-c",
       "n=0; trap 'n=$((n+1))' INT; echo ready; i=0; " +
       'while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); done; echo "INTS=$n"',
-    ].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
-    // `exec`: no shell of script's own between the terminal and exec.
-    const child = new Deno.Command("script", {
-      args: ["-q", "-e", "-c", `exec ${command}`, "/dev/null"],
-      env: {
-        ...home.env,
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        DENO_DIR,
-      },
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    ], home.env);
     const writer = child.stdin.getWriter();
     let output = "";
     const decoder = new TextDecoder();

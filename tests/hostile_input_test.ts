@@ -13,9 +13,9 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import {
-  AUTH_TS,
   DENO_DIR,
   makeTempHome,
+  RUN_AUTH,
   runAuth,
   type TempHome,
 } from "./support/cli.ts";
@@ -420,19 +420,11 @@ Deno.test("an unknown but well-formed region: as the profile's region it is writ
       "xx-nowhere-9:0a1b2c3d-1111-2222-3333-444455556666",
     COGNITO_PASSWORD: "not-sent",
   };
-  const args = [
-    "run",
-    "-A",
-    "--quiet",
-    AUTH_TS,
-    ...LOGIN,
-    "--profile",
-    "far",
-  ];
+  const args = [...RUN_AUTH, ...LOGIN, "--profile", "far"];
   const before = await snapshotTree(home.dir);
   const far = isolation
     ? await runIsolated(["-n"], "", Deno.execPath(), args, env)
-    : await runAuth(args.slice(4), {
+    : await runAuth(args.slice(RUN_AUTH.length), {
       ...env,
       AWS_ENDPOINT_URL: "https://cognito-idp.xx-nowhere-9.invalid",
       AWS_MAX_ATTEMPTS: "1",
@@ -470,6 +462,17 @@ async function assertLoggedIn(home: TempHome, profile = "hostile") {
   assert.ok(values, `the SDK does not see profile ${profile}`);
   for (const key of LOGIN_KEYS) assert.ok(values[key], `${key} is missing`);
   return values;
+}
+
+/**
+ * A check that the credentials file still begins with `before` and that
+ * the login wrote its profile.
+ */
+function keptAndSignedIn(before: string): (home: TempHome) => Promise<void> {
+  return async (home) => {
+    keeps(before, await Deno.readFile(home.credentialsFile));
+    await assertLoggedIn(home);
+  };
 }
 
 Deno.test("credentials and config files with CRLF, a byte order mark, duplicate sections, NUL bytes or 1 MB lines work and keep every byte; keys before any section, broken lines, lone CRs or bytes that are not UTF-8 are exit 10 naming the line, before signing in, with the file untouched", async (t) => {
@@ -545,22 +548,13 @@ Deno.test("credentials and config files with CRLF, a byte order mark, duplicate 
       name: "a NUL byte in a comment",
       files: { ".aws/credentials": "# a\0b\n[other]\nx = 1\n" },
       expect: { code: 0 },
-      then: async (home) => {
-        keeps(
-          "# a\0b\n[other]\nx = 1\n",
-          await Deno.readFile(home.credentialsFile),
-        );
-        await assertLoggedIn(home);
-      },
+      then: keptAndSignedIn("# a\0b\n[other]\nx = 1\n"),
     },
     {
       name: "a 1 MB comment line",
       files: { ".aws/credentials": bigComment },
       expect: { code: 0 },
-      then: async (home) => {
-        keeps(bigComment, await Deno.readFile(home.credentialsFile));
-        await assertLoggedIn(home);
-      },
+      then: keptAndSignedIn(bigComment),
     },
     {
       name: "a 1 MB value in another profile",
@@ -661,6 +655,13 @@ async function mkfifo(path: string): Promise<void> {
   assert.ok(made.success, `mkfifo ${path}`);
 }
 
+/** Hand-written credentials, and a FIFO as the config file. */
+async function fifoAsConfig(home: TempHome): Promise<Record<string, string>> {
+  await Deno.writeTextFile(home.credentialsFile, HAND_WRITTEN_CREDENTIALS);
+  await mkfifo(home.configFile);
+  return {};
+}
+
 Deno.test("a FIFO (or a link to one, or a device) at the credentials or config path: login and logout exit 10 at once (status reports it) without opening it, naming the path, send nothing, and leave every file as it was", async (t) => {
   const aws = (home: TempHome) => `${home.dir}/.aws`;
   const cases: {
@@ -684,14 +685,7 @@ Deno.test("a FIFO (or a link to one, or a device) at the credentials or config p
     },
     {
       name: "login, a FIFO as the config file",
-      place: async (home) => {
-        await Deno.writeTextFile(
-          home.credentialsFile,
-          HAND_WRITTEN_CREDENTIALS,
-        );
-        await mkfifo(home.configFile);
-        return {};
-      },
+      place: fifoAsConfig,
       path: /\.aws\/config/,
       kind: /a named pipe \(FIFO\)/,
     },
@@ -726,14 +720,7 @@ Deno.test("a FIFO (or a link to one, or a device) at the credentials or config p
     {
       name: "logout, a FIFO as the config file",
       args: ["logout", "--profile", "hostile"],
-      place: async (home) => {
-        await Deno.writeTextFile(
-          home.credentialsFile,
-          HAND_WRITTEN_CREDENTIALS,
-        );
-        await mkfifo(home.configFile);
-        return {};
-      },
+      place: fifoAsConfig,
       path: /\.aws\/config/,
       kind: /a named pipe \(FIFO\)/,
     },
@@ -749,13 +736,7 @@ Deno.test("a FIFO (or a link to one, or a device) at the credentials or config p
       const started = Date.now();
       const run = await runCommand(
         Deno.execPath(),
-        [
-          "run",
-          "-A",
-          "--quiet",
-          AUTH_TS,
-          ...(c.args ?? [...LOGIN, "--profile", "hostile"]),
-        ],
+        [...RUN_AUTH, ...(c.args ?? [...LOGIN, "--profile", "hostile"])],
         {
           env: {
             DENO_DIR,

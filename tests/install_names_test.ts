@@ -28,22 +28,14 @@ Deno.test("deno install -g -n cogauth / -n cogadmin from a clone: cogauth --vers
   });
   assert.deepEqual(Object.keys(installed).sort(), ["cogadmin", "cogauth"]);
   assert.equal(installed.cogauth, `${root.path}/bin/cogauth`);
+  const inHome = (command: string, args: string[]) =>
+    runInstalled(command, args, home.env, home.dir);
 
-  const version = await runInstalled(
-    installed.cogauth,
-    ["--version"],
-    home.env,
-    home.dir,
-  );
+  const version = await inHome(installed.cogauth, ["--version"]);
   assert.equal(version.code, 0, version.stderr);
   assert.equal(version.stdout.trim(), denoJson.version);
 
-  const help = await runInstalled(
-    installed.cogadmin,
-    ["--help"],
-    home.env,
-    home.dir,
-  );
+  const help = await inHome(installed.cogadmin, ["--help"]);
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^Usage: aws-cognito-admin /m);
   assert.match(help.stdout, /lambda/);
@@ -59,12 +51,7 @@ Deno.test("deno install -g -n cogauth / -n cogadmin from a clone: cogauth --vers
       region: "us-east-1",
     }),
   );
-  const status = await runInstalled(
-    installed.cogauth,
-    ["status"],
-    home.env,
-    home.dir,
-  );
+  const status = await inHome(installed.cogauth, ["status"]);
   assert.equal(status.code, ExitCode.ok, status.stderr);
   assert.match(status.stdout, /user_pool_id\s+us-east-1_/);
   assert.match(status.stdout, /\.cognito-cli-config\.json/);
@@ -72,12 +59,7 @@ Deno.test("deno install -g -n cogauth / -n cogadmin from a clone: cogauth --vers
   // A symlink under the old name (what the README says for a binary) runs
   // the same command.
   await Deno.symlink(installed.cogauth, `${root.path}/bin/cogauth-link`);
-  const linked = await runInstalled(
-    `${root.path}/bin/cogauth-link`,
-    ["--help"],
-    home.env,
-    home.dir,
-  );
+  const linked = await inHome(`${root.path}/bin/cogauth-link`, ["--help"]);
   assert.equal(linked.code, 0, linked.stderr);
   assert.match(linked.stdout, /^Usage: aws-cognito-auth /m);
 });

@@ -158,6 +158,21 @@ function harness(overrides: Partial<ProxyDeps> = {}): Harness {
   };
 }
 
+/**
+ * Sends the two tokens to the handler with the GetUser stand-in as its
+ * session check, counting GetUser and STS calls from zero.
+ */
+async function withGetUser(idToken: string, accessToken: string) {
+  getUserCalls.length = 0;
+  stsCalls.length = 0;
+  const { deps, logs } = harness({ sessions: getUserStandIn });
+  const response = await handleProxyRequest(
+    { id_token: idToken, access_token: accessToken },
+    deps,
+  );
+  return { response, logs };
+}
+
 function claims(overrides: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
   return {
@@ -819,13 +834,7 @@ Deno.test("handler (GetUser stand-in): a sign-in Cognito no longer honours (sign
   for (const [name, answer, status, calls, reason] of cases) {
     await t.step(name, async () => {
       getUserAnswer = answer;
-      getUserCalls.length = 0;
-      stsCalls.length = 0;
-      const { deps, logs } = harness({ sessions: getUserStandIn });
-      const response = await handleProxyRequest(
-        { id_token: idToken, access_token: accessToken },
-        deps,
-      );
+      const { response, logs } = await withGetUser(idToken, accessToken);
       assertEquals(response.statusCode, status, response.body);
       if (status === 401) {
         assertEquals(body(response).message, UNAUTHORIZED_MESSAGE);
@@ -889,13 +898,7 @@ Deno.test("handler (GetUser stand-in): an access token that is not this user's, 
   ];
   for (const [name, accessToken, reason] of cases) {
     await t.step(name, async () => {
-      getUserCalls.length = 0;
-      stsCalls.length = 0;
-      const { deps, logs } = harness({ sessions: getUserStandIn });
-      const response = await handleProxyRequest(
-        { id_token: idToken, access_token: accessToken },
-        deps,
-      );
+      const { response, logs } = await withGetUser(idToken, accessToken);
       assertEquals(response.statusCode, 401, response.body);
       assertEquals(body(response).message, UNAUTHORIZED_MESSAGE);
       assertStringIncludes(JSON.parse(logs[0]).outcome, "access token");

@@ -17,9 +17,9 @@ import assert from "node:assert/strict";
 import { userPoolIssuer } from "../lib/browser_sign_in.ts";
 import { sessionFile } from "../lib/session_cache.ts";
 import {
-  AUTH_TS,
   DENO_DIR,
   makeTempHome,
+  RUN_AUTH,
   type TempHome,
 } from "./support/cli.ts";
 import { type CognitoStack, createCognitoStack } from "./support/fixtures.ts";
@@ -62,7 +62,7 @@ interface Running {
 
 function spawnAuth(args: string[], env: Record<string, string>): Running {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", AUTH_TS, ...args],
+    args: [...RUN_AUTH, ...args],
     env: { ...baseEnv(), DENO_DIR, ...env },
     clearEnv: true,
     stdin: "piped",
@@ -136,6 +136,25 @@ interface World extends AsyncDisposable {
   nthOpened(n: number): Promise<string>;
 }
 
+/**
+ * A `$BROWSER` script in `home` that only notes each address it is asked to
+ * open, and the addresses it noted so far, in order.
+ */
+async function notingBrowser(
+  home: TempHome,
+): Promise<{ script: string; opened(): Promise<string[]> }> {
+  const script = `${home.dir}/browser.sh`;
+  await Deno.writeTextFile(
+    script,
+    '#!/bin/sh\nprintf \'%s\\n\' "$1" >> "$HOME/opened"\n',
+  );
+  await Deno.chmod(script, 0o755);
+  const opened = async () =>
+    (await Deno.readTextFile(`${home.dir}/opened`).catch(() => ""))
+      .split("\n").filter(Boolean);
+  return { script, opened };
+}
+
 async function startWorld(): Promise<World> {
   const moto = await startMoto();
   const stack = await createCognitoStack(moto, { clientSecret: true });
@@ -143,16 +162,8 @@ async function startWorld(): Promise<World> {
     users: [aliceClaims(stack)],
   });
   const home = await makeTempHome();
-  const script = `${home.dir}/browser.sh`;
-  await Deno.writeTextFile(
-    script,
-    '#!/bin/sh\nprintf \'%s\\n\' "$1" >> "$HOME/opened"\n',
-  );
-  await Deno.chmod(script, 0o755);
+  const { script, opened } = await notingBrowser(home);
   const port = freePort();
-  const opened = async () =>
-    (await Deno.readTextFile(`${home.dir}/opened`).catch(() => ""))
-      .split("\n").filter(Boolean);
   return {
     moto,
     stack,
@@ -461,12 +472,7 @@ Deno.test("the proxy under the runtime emulator verifies the browser-issued ID t
     });
     try {
       await using home = await makeTempHome();
-      const script = `${home.dir}/browser.sh`;
-      await Deno.writeTextFile(
-        script,
-        '#!/bin/sh\nprintf \'%s\\n\' "$1" >> "$HOME/opened"\n',
-      );
-      await Deno.chmod(script, 0o755);
+      const { script, opened } = await notingBrowser(home);
       const port = freePort();
       const loginWith = async (lambda: string, profile: string) => {
         const env: Record<string, string> = {
@@ -478,9 +484,6 @@ Deno.test("the proxy under the runtime emulator verifies the browser-issued ID t
           BROWSER: script,
         };
         delete env.COGNITO_PASSWORD;
-        const opened = async () =>
-          (await Deno.readTextFile(`${home.dir}/opened`).catch(() => ""))
-            .split("\n").filter(Boolean);
         const count = (await opened()).length;
         const run = spawnAuth(
           ["login", "--browser", "--profile", profile],

@@ -14,34 +14,27 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
-import { AUTH_TS, makeTempHome, runAuth } from "./support/cli.ts";
-import { createCognitoStack } from "./support/fixtures.ts";
 import {
+  loginArgs,
+  makeTempHome,
+  runAuth,
+  spawnAuthOnTerminal,
+  type TempHome,
+} from "./support/cli.ts";
+import { type CognitoStack, createCognitoStack } from "./support/fixtures.ts";
+import {
+  type CognitoRequest,
+  cognitoRequests,
   forwardAll,
   requireAttributes,
   startRelayedMoto,
 } from "./support/relay.ts";
-import { baseEnv } from "./support/tools.ts";
 
-const { moto, relay, userEnv } = await startRelayedMoto();
-
-/** The Cognito requests sent while `action` ran, with their JSON bodies. */
-async function cognitoRequests<T>(
-  action: () => Promise<T>,
-): Promise<[T, { action: string; body: Record<string, unknown> }[]]> {
-  const start = relay.exchanges.length;
-  const result = await action();
-  return [
-    result,
-    relay.exchanges.slice(start)
-      .filter((r) => r.service === "cognito-idp")
-      .map((r) => ({ action: r.action, body: JSON.parse(r.requestBody) })),
-  ];
-}
+const { moto, relay, passwordEnv } = await startRelayedMoto();
 
 /** The NEW_PASSWORD_REQUIRED answers among `requests`. */
 function newPasswordAnswers(
-  requests: { action: string; body: Record<string, unknown> }[],
+  requests: CognitoRequest[],
 ): Record<string, string>[] {
   return requests
     .filter((r) =>
@@ -51,27 +44,45 @@ function newPasswordAnswers(
     .map((r) => r.body.ChallengeResponses as Record<string, string>);
 }
 
+/**
+ * A `login` (no terminal) that answers NEW_PASSWORD_REQUIRED with
+ * `newPassword` and `--attribute` each of `attributes`, with the Cognito
+ * requests it sent.
+ */
+function loginWithAttributes(
+  home: TempHome,
+  stack: CognitoStack,
+  newPassword: string,
+  attributes: string[],
+) {
+  return cognitoRequests(relay, () =>
+    runAuth(
+      loginArgs(
+        stack,
+        "--no-lambda-proxy",
+        ...attributes.flatMap((a) => ["--attribute", a]),
+      ),
+      {
+        ...passwordEnv(home, stack),
+        COGNITO_NEW_PASSWORD: newPassword,
+      },
+    ));
+}
+
 Deno.test("login --attribute NAME=VALUE answers requiredAttributes (added and enforced by a relay in front of moto) with no terminal, and writes the credentials", async () => {
   const stack = await createCognitoStack(moto, { temporaryPassword: true });
   await using home = await makeTempHome();
   relay.setPolicy(requireAttributes(["name", "locale"]));
   try {
     const newPassword = `New-${crypto.randomUUID()}!e5`;
-    const [run, requests] = await cognitoRequests(() =>
-      runAuth([
-        "login",
-        "-u",
-        stack.username,
-        "--no-lambda-proxy",
-        "--attribute",
+    const [run, requests] = await loginWithAttributes(
+      home,
+      stack,
+      newPassword,
+      [
         "name=Ada Lovelace",
-        "--attribute",
         "userAttributes.locale=en-GB",
-      ], {
-        ...userEnv(home, stack),
-        COGNITO_PASSWORD: stack.password,
-        COGNITO_NEW_PASSWORD: newPassword,
-      })
+      ],
     );
     assert.equal(run.code, 0, run.stderr);
     const [answer] = newPasswordAnswers(requests);
@@ -93,19 +104,11 @@ Deno.test("login without the attributes requiredAttributes names (relay in front
   await using home = await makeTempHome();
   relay.setPolicy(requireAttributes(["name", "family_name", "custom:team"]));
   try {
-    const [run, requests] = await cognitoRequests(() =>
-      runAuth([
-        "login",
-        "-u",
-        stack.username,
-        "--no-lambda-proxy",
-        "--attribute",
-        "family_name=Lovelace",
-      ], {
-        ...userEnv(home, stack),
-        COGNITO_PASSWORD: stack.password,
-        COGNITO_NEW_PASSWORD: "Never-sent-1!",
-      })
+    const [run, requests] = await loginWithAttributes(
+      home,
+      stack,
+      "Never-sent-1!",
+      ["family_name=Lovelace"],
     );
     assert.equal(run.code, ExitCode.attributesRequired, run.stderr);
     assert.equal(run.code, 30);
@@ -145,16 +148,7 @@ async function onTerminal(
   env: Record<string, string>,
   answers: [RegExp, string][],
 ): Promise<{ code: number; screen: string }> {
-  const quoted = [Deno.execPath(), "run", "-A", "--quiet", AUTH_TS, ...args]
-    .map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
-  const child = new Deno.Command("script", {
-    args: ["-qec", quoted, "/dev/null"],
-    env: { ...baseEnv(), ...env, SHELL: "/bin/sh", TERM: "xterm" },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnAuthOnTerminal(args, env);
   const writer = child.stdin.getWriter();
   const stderr = new Response(child.stderr).text();
   const decoder = new TextDecoder();
@@ -185,20 +179,18 @@ Deno.test({
     await using home = await makeTempHome();
     relay.setPolicy(requireAttributes(["name", "birthdate"]));
     try {
-      const [run, requests] = await cognitoRequests(() =>
+      const [run, requests] = await cognitoRequests(relay, () =>
         onTerminal(
-          ["login", "-u", stack.username, "--no-lambda-proxy"],
+          loginArgs(stack, "--no-lambda-proxy"),
           {
-            ...userEnv(home, stack),
-            COGNITO_PASSWORD: stack.password,
+            ...passwordEnv(home, stack),
             COGNITO_NEW_PASSWORD: `New-${crypto.randomUUID()}!f6`,
           },
           [
             [/Full name/, "Grace Hopper"],
             [/Date of birth \(YYYY-MM-DD\)/, "1906-12-09"],
           ],
-        )
-      );
+        ));
       assert.equal(run.code, 0, run.screen);
       assert.match(run.screen, /Cognito needs more about you/);
       const [answer] = newPasswordAnswers(requests);
@@ -217,15 +209,8 @@ Deno.test("a challenge only the hosted pages answer (moto's MFA_SETUP) is exit 1
     poolMfa: "ON",
   });
   await using home = await makeTempHome();
-  const args = [
-    "login",
-    "-u",
-    stack.username,
-    "--auth-flow",
-    "srp",
-    "--no-lambda-proxy",
-  ];
-  const env = { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password };
+  const args = loginArgs(stack, "--auth-flow", "srp", "--no-lambda-proxy");
+  const env = passwordEnv(home, stack);
 
   const plain = await runAuth(args, env);
   assert.equal(plain.code, ExitCode.challenge, plain.stderr);

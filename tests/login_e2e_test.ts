@@ -8,7 +8,13 @@ import { awsCli } from "./support/tools.ts";
 import { startMoto } from "./support/moto.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { writeHandWrittenCredentials } from "./support/reliability.ts";
-import { makeTempHome, runAuth, withTempHome } from "./support/cli.ts";
+import {
+  loginArgs,
+  makeTempHome,
+  runAuth,
+  stackEnv,
+  withTempHome,
+} from "./support/cli.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { filePlatform } from "../lib/atomic_file.ts";
 
@@ -16,6 +22,13 @@ import { filePlatform } from "../lib/atomic_file.ts";
 const MODES = filePlatform().modes;
 
 const moto = await startMoto();
+
+/** Well-formed settings of a pool that exists nowhere. */
+const MADE_UP_SETTINGS = {
+  COGNITO_USER_POOL_ID: "us-east-1_abc123",
+  COGNITO_CLIENT_ID: "client123",
+  COGNITO_IDENTITY_POOL_ID: "us-east-1:0000-1111",
+};
 
 /** Asserts that no secret of the stack shows in the output of a run. */
 function assertNoSecrets(
@@ -33,10 +46,9 @@ function assertNoSecrets(
 Deno.test("login via the CLI entry writes a profile that the real AWS CLI uses against moto", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
-  const env = { ...home.env, ...moto.env, ...stack.env };
   const run = await runAuth(
-    ["login", "-u", stack.username, "--profile", "e2e", "--no-lambda-proxy"],
-    { ...env, COGNITO_PASSWORD: stack.password },
+    loginArgs(stack, "--profile", "e2e", "--no-lambda-proxy"),
+    { ...stackEnv(home, moto, stack), COGNITO_PASSWORD: stack.password },
   );
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /Wrote Identity Pool credentials to profile e2e/);
@@ -86,29 +98,17 @@ Deno.test("login leaves other profiles, comments and blank lines byte-for-byte",
   const before = await writeHandWrittenCredentials(home);
   const configBefore = "[default]\noutput = json\n";
   await Deno.writeTextFile(home.configFile, configBefore);
-  const run = await runAuth(
-    ["login", "-u", stack.username, "--profile", "dev", "--no-lambda-proxy"],
-    { ...home.env, ...moto.env, ...stack.env },
-    `${stack.password}\n`,
-  ).catch((e) => {
-    throw e;
-  });
+  const args = loginArgs(stack, "--profile", "dev", "--no-lambda-proxy");
+  const env = stackEnv(home, moto, stack);
+  const run = await runAuth(args, env, `${stack.password}\n`);
   // No password source was given but stdin had one: --password-stdin is
   // needed, so this run must fail without touching anything.
   assert.equal(run.code, ExitCode.inputRequired, run.stderr);
   assert.equal(await Deno.readTextFile(home.credentialsFile), before);
 
   const ok = await runAuth(
-    [
-      "login",
-      "-u",
-      stack.username,
-      "--profile",
-      "dev",
-      "--no-lambda-proxy",
-      "--password-stdin",
-    ],
-    { ...home.env, ...moto.env, ...stack.env },
+    [...args, "--password-stdin"],
+    env,
     `${stack.password}\n`,
   );
   assert.equal(ok.code, 0, ok.stderr);
@@ -128,15 +128,10 @@ Deno.test("login leaves other profiles, comments and blank lines byte-for-byte",
 Deno.test("login with a wrong password exits 4 and writes nothing", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
-  const run = await runAuth(
-    ["login", "-u", stack.username, "--no-lambda-proxy"],
-    {
-      ...home.env,
-      ...moto.env,
-      ...stack.env,
-      COGNITO_PASSWORD: "wrong-Pw1!",
-    },
-  );
+  const run = await runAuth(loginArgs(stack, "--no-lambda-proxy"), {
+    ...stackEnv(home, moto, stack),
+    COGNITO_PASSWORD: "wrong-Pw1!",
+  });
   assert.equal(run.code, ExitCode.notAuthorized);
   assert.match(run.stderr, /Incorrect user name or password/);
   assert.doesNotMatch(run.stderr, /wrong-Pw1!/);
@@ -149,7 +144,7 @@ Deno.test("login for a user that does not exist exits 6", async () => {
   await using home = await makeTempHome();
   const run = await runAuth(
     ["login", "-u", "nobody-here", "--no-lambda-proxy"],
-    { ...home.env, ...moto.env, ...stack.env, COGNITO_PASSWORD: "x" },
+    { ...stackEnv(home, moto, stack), COGNITO_PASSWORD: "x" },
   );
   assert.equal(run.code, ExitCode.userNotFound, run.stderr);
   assert.match(run.stderr, /no user nobody-here/);
@@ -158,16 +153,11 @@ Deno.test("login for a user that does not exist exits 6", async () => {
 Deno.test("login with an app client that does not exist exits 8", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
-  const run = await runAuth(
-    ["login", "-u", stack.username, "--no-lambda-proxy"],
-    {
-      ...home.env,
-      ...moto.env,
-      ...stack.env,
-      COGNITO_CLIENT_ID: "doesnotexist0000",
-      COGNITO_PASSWORD: stack.password,
-    },
-  );
+  const run = await runAuth(loginArgs(stack, "--no-lambda-proxy"), {
+    ...stackEnv(home, moto, stack),
+    COGNITO_CLIENT_ID: "doesnotexist0000",
+    COGNITO_PASSWORD: stack.password,
+  });
   assert.equal(run.code, ExitCode.resourceNotFound, run.stderr);
   assert.match(run.stderr, /does not exist/);
 });
@@ -178,17 +168,12 @@ Deno.test("login when AWS cannot be reached exits 9 with a plain sentence", asyn
   const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (closed.addr as Deno.NetAddr).port;
   closed.close();
-  const run = await runAuth(
-    ["login", "-u", stack.username, "--no-lambda-proxy"],
-    {
-      ...home.env,
-      ...moto.env,
-      ...stack.env,
-      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
-      AWS_MAX_ATTEMPTS: "1",
-      COGNITO_PASSWORD: stack.password,
-    },
-  );
+  const run = await runAuth(loginArgs(stack, "--no-lambda-proxy"), {
+    ...stackEnv(home, moto, stack),
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    AWS_MAX_ATTEMPTS: "1",
+    COGNITO_PASSWORD: stack.password,
+  });
   assert.equal(run.code, ExitCode.network, run.stderr);
   assert.match(run.stderr, /Could not reach Cognito/);
 });
@@ -199,10 +184,8 @@ Deno.test("login with no terminal and no password source fails at once with exit
   // any network call, and never wait for input.
   const run = await runAuth(["login", "-u", "alice"], {
     ...home.env,
+    ...MADE_UP_SETTINGS,
     AWS_ENDPOINT_URL: "http://127.0.0.1:9",
-    COGNITO_USER_POOL_ID: "us-east-1_abc123",
-    COGNITO_CLIENT_ID: "client123",
-    COGNITO_IDENTITY_POOL_ID: "us-east-1:0000-1111",
   });
   assert.equal(run.code, ExitCode.inputRequired);
   assert.match(run.stderr, /--password-stdin or the COGNITO_PASSWORD/);
@@ -211,8 +194,8 @@ Deno.test("login with no terminal and no password source fails at once with exit
 Deno.test("login answers NEW_PASSWORD_REQUIRED from --new-password-stdin, and the new password works next time", async () => {
   const stack = await createCognitoStack(moto, { temporaryPassword: true });
   await using home = await makeTempHome();
-  const env = { ...home.env, ...moto.env, ...stack.env };
-  const base = ["login", "-u", stack.username, "--no-lambda-proxy"];
+  const env = stackEnv(home, moto, stack);
+  const base = loginArgs(stack, "--no-lambda-proxy");
   const refused = await runAuth(
     [...base, "--password-stdin"],
     env,
@@ -248,15 +231,10 @@ Deno.test("login refuses an unparseable credentials file with exit 10 and leaves
   await Deno.mkdir(`${home.dir}/.aws`, { mode: 0o700 });
   const broken = "[ok]\naws_access_key_id = A\nthis line is not ini\n";
   await Deno.writeTextFile(home.credentialsFile, broken, { mode: 0o600 });
-  const run = await runAuth(
-    ["login", "-u", stack.username, "--no-lambda-proxy"],
-    {
-      ...home.env,
-      ...moto.env,
-      ...stack.env,
-      COGNITO_PASSWORD: stack.password,
-    },
-  );
+  const run = await runAuth(loginArgs(stack, "--no-lambda-proxy"), {
+    ...stackEnv(home, moto, stack),
+    COGNITO_PASSWORD: stack.password,
+  });
   assert.equal(run.code, ExitCode.credentialsFile, run.stderr);
   assert.match(run.stderr, /[Ll]ine 3/);
   // The file is checked before signing in, so no sign-in is wasted.
@@ -278,9 +256,8 @@ Deno.test("login with malformed settings exits 3 naming the setting and its sour
   await using home = await makeTempHome();
   const run = await runAuth(["login", "-u", "a"], {
     ...home.env,
+    ...MADE_UP_SETTINGS,
     COGNITO_USER_POOL_ID: "not a pool id",
-    COGNITO_CLIENT_ID: "client123",
-    COGNITO_IDENTITY_POOL_ID: "us-east-1:0000-1111",
     COGNITO_PASSWORD: "x",
   });
   assert.equal(run.code, ExitCode.config);
@@ -292,13 +269,11 @@ Deno.test("a repeat login reuses the cached identity id and skips GetId", async 
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const env = {
-    ...home.env,
-    ...moto.env,
-    ...stack.env,
+    ...stackEnv(home, moto, stack),
     COGNITO_PASSWORD: stack.password,
   };
   const cacheFile = `${home.dir}/.cache/cognito-authoriser/identity-ids.json`;
-  const args = ["login", "-u", stack.username, "--no-lambda-proxy"];
+  const args = loginArgs(stack, "--no-lambda-proxy");
   const first = await runAuth(args, env);
   assert.equal(first.code, 0, first.stderr);
   const cached = await Deno.readTextFile(cacheFile);
@@ -328,17 +303,15 @@ Deno.test("--password-stdin drops a lone trailing CR (printf 'pw\\r') as it drop
   const stack = await createCognitoStack(moto);
   await withTempHome(async (home) => {
     const before = await writeHandWrittenCredentials(home);
-    const env = { ...home.env, ...moto.env, ...stack.env };
-    const args = [
-      "login",
-      "-u",
-      stack.username,
+    const env = stackEnv(home, moto, stack);
+    const args = loginArgs(
+      stack,
       "--profile",
       "cr",
       "--no-lambda-proxy",
       "--password-stdin",
       "--force",
-    ];
+    );
     const wrong = await runAuth(args, env, "not-the-password\r");
     assert.equal(wrong.code, ExitCode.notAuthorized, wrong.stderr);
     assert.equal(await Deno.readTextFile(home.credentialsFile), before);

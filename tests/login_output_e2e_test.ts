@@ -6,25 +6,33 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession, sessionFile } from "../lib/session_cache.ts";
-import { makeTempHome, runAuth } from "./support/cli.ts";
+import { loginArgs, makeTempHome, runAuth } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { writeHandWrittenCredentials } from "./support/reliability.ts";
 import { startRelayedMoto } from "./support/relay.ts";
 import { runCommand } from "./support/tools.ts";
 
-const { moto, relay, userEnv } = await startRelayedMoto();
+const { moto, relay, userEnv, passwordEnv } = await startRelayedMoto();
 
-function signIns(from: number): number {
-  return relay.exchanges.slice(from).filter((r) => r.action === "InitiateAuth")
-    .length;
+/**
+ * Runs `auth.ts` with `args` and checks that it succeeded; returns its
+ * stderr and how many sign-ins (InitiateAuth) it made.
+ */
+async function countingSignIns(args: string[], env: Record<string, string>) {
+  const from = relay.exchanges.length;
+  const run = await runAuth(args, env);
+  assert.equal(run.code, 0, run.stderr);
+  const signIns = relay.exchanges.slice(from)
+    .filter((r) => r.action === "InitiateAuth").length;
+  return { stderr: run.stderr, signIns };
 }
 
 Deno.test("login --format env prints export lines that evaluate in sh, writes no AWS file, and records the session for credential-process", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const run = await runAuth(
-    ["login", "-u", stack.username, "--no-lambda-proxy", "--format", "env"],
-    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+    loginArgs(stack, "--no-lambda-proxy", "--format", "env"),
+    passwordEnv(home, stack),
   );
   assert.equal(run.code, 0, run.stderr);
   assert.doesNotMatch(run.stdout, /Signing in|Printed/, "messages on stderr");
@@ -61,17 +69,15 @@ Deno.test("login --format json prints one JSON object with the credentials, expi
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const run = await runAuth(
-    [
-      "login",
-      "-u",
-      stack.username,
+    loginArgs(
+      stack,
       "--profile",
       "ci",
       "--no-lambda-proxy",
       "--format",
       "json",
-    ],
-    { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
+    ),
+    passwordEnv(home, stack),
   );
   assert.equal(run.code, 0, run.stderr);
   const object = JSON.parse(run.stdout);
@@ -93,62 +99,44 @@ Deno.test("login --format json prints one JSON object with the credentials, expi
 Deno.test("login skips the sign-in while the profile's credentials are valid for longer than the refresh window and still in the file; --force signs in", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
-  const base = [
-    "login",
-    "-u",
-    stack.username,
-    "--profile",
-    "dev",
-    "--no-lambda-proxy",
-  ];
-  const withPassword = {
-    ...userEnv(home, stack),
-    COGNITO_PASSWORD: stack.password,
-  };
+  const base = loginArgs(stack, "--profile", "dev", "--no-lambda-proxy");
+  const withPassword = passwordEnv(home, stack);
   const first = await runAuth(base, withPassword);
   assert.equal(first.code, 0, first.stderr);
   const written = await Deno.readTextFile(home.credentialsFile);
 
   // moto's credentials live 90 s: with a 10-second window they are good.
   // No password source at all: a skip needs none.
-  let mark = relay.exchanges.length;
-  const skipped = await runAuth(
+  const skipped = await countingSignIns(
     [...base, "--refresh-window", "10"],
     userEnv(home, stack),
   );
-  assert.equal(skipped.code, 0, skipped.stderr);
   assert.match(skipped.stderr, /not signing in again/);
   assert.match(skipped.stderr, /--force/);
-  assert.equal(signIns(mark), 0);
+  assert.equal(skipped.signIns, 0);
   assert.equal(await Deno.readTextFile(home.credentialsFile), written);
 
-  mark = relay.exchanges.length;
-  const forced = await runAuth(
+  const forced = await countingSignIns(
     [...base, "--refresh-window", "10", "--force"],
     withPassword,
   );
-  assert.equal(forced.code, 0, forced.stderr);
   assert.doesNotMatch(forced.stderr, /not signing in again/);
-  assert.equal(signIns(mark), 1);
+  assert.equal(forced.signIns, 1);
 
   // A window longer than the credentials' life: sign in.
-  mark = relay.exchanges.length;
-  const stale = await runAuth(
+  const stale = await countingSignIns(
     [...base, "--refresh-window", "120"],
     withPassword,
   );
-  assert.equal(stale.code, 0, stale.stderr);
-  assert.equal(signIns(mark), 1);
+  assert.equal(stale.signIns, 1);
 
   // The keys are no longer in the file: sign in, even within the window.
   await Deno.writeTextFile(home.credentialsFile, "");
-  mark = relay.exchanges.length;
-  const gone = await runAuth(
+  const gone = await countingSignIns(
     [...base, "--refresh-window", "10"],
     withPassword,
   );
-  assert.equal(gone.code, 0, gone.stderr);
-  assert.equal(signIns(mark), 1);
+  assert.equal(gone.signIns, 1);
 
   // Another user for the same profile: sign in.
   const noSkip = await runAuth(
@@ -171,20 +159,10 @@ Deno.test("logout removes only that profile's four keys and its saved sign-in: e
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const before = await writeHandWrittenCredentials(home);
-  const withPassword = {
-    ...userEnv(home, stack),
-    COGNITO_PASSWORD: stack.password,
-  };
+  const withPassword = passwordEnv(home, stack);
   for (const profile of ["dev", "kept"]) {
     const run = await runAuth(
-      [
-        "login",
-        "-u",
-        stack.username,
-        "--profile",
-        profile,
-        "--no-lambda-proxy",
-      ],
+      loginArgs(stack, "--profile", profile, "--no-lambda-proxy"),
       withPassword,
     );
     assert.equal(run.code, 0, run.stderr);

@@ -14,33 +14,13 @@ import assert from "node:assert/strict";
 import { ExitCode } from "../lib/errors.ts";
 import { readSession } from "../lib/session_cache.ts";
 import { secretHash } from "../lib/user_pool.ts";
-import { makeTempHome, runAuth } from "./support/cli.ts";
+import { loginArgs, makeTempHome, runAuth } from "./support/cli.ts";
 import { createCognitoStack, freshTotpCode } from "./support/fixtures.ts";
-import { startRelayedMoto } from "./support/relay.ts";
+import { cognitoRequests, startRelayedMoto } from "./support/relay.ts";
 
-const { moto, relay, userEnv } = await startRelayedMoto({
+const { moto, relay, userEnv, passwordEnv } = await startRelayedMoto({
   env: { MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: "true" },
 });
-
-/** The Cognito requests sent while `action` ran, with their JSON bodies. */
-async function cognitoRequests<T>(
-  action: () => Promise<T>,
-): Promise<
-  [T, { action: string; body: Record<string, unknown>; raw: string }[]]
-> {
-  const start = relay.exchanges.length;
-  const result = await action();
-  return [
-    result,
-    relay.exchanges.slice(start)
-      .filter((r) => r.service === "cognito-idp")
-      .map((r) => ({
-        action: r.action,
-        body: JSON.parse(r.requestBody),
-        raw: r.requestBody,
-      })),
-  ];
-}
 
 Deno.test("login --auth-flow srp signs in with USER_SRP_AUTH and PASSWORD_VERIFIER, the password never goes over the wire, and the session records the user's real name (the sub)", async () => {
   const stack = await createCognitoStack(moto, {
@@ -48,19 +28,11 @@ Deno.test("login --auth-flow srp signs in with USER_SRP_AUTH and PASSWORD_VERIFI
     emailUsername: true,
   });
   await using home = await makeTempHome();
-  const [run, requests] = await cognitoRequests(() =>
+  const [run, requests] = await cognitoRequests(relay, () =>
     runAuth(
-      [
-        "login",
-        "-u",
-        stack.username,
-        "--auth-flow",
-        "srp",
-        "--no-lambda-proxy",
-      ],
-      { ...userEnv(home, stack), COGNITO_PASSWORD: stack.password },
-    )
-  );
+      loginArgs(stack, "--auth-flow", "srp", "--no-lambda-proxy"),
+      passwordEnv(home, stack),
+    ));
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(
     requests.map((r) => [r.action, r.body.AuthFlow ?? r.body.ChallengeName]),
@@ -83,25 +55,21 @@ Deno.test("an app client secret from COGNITO_CLIENT_SECRET at login and from cli
     clientSecret: true,
   });
   await using home = await makeTempHome();
-  const [run, requests] = await cognitoRequests(() =>
+  const [run, requests] = await cognitoRequests(relay, () =>
     runAuth(
-      [
-        "login",
-        "-u",
-        stack.username,
+      loginArgs(
+        stack,
         "--auth-flow",
         "srp",
         "--no-lambda-proxy",
         "--profile",
         "sec",
-      ],
+      ),
       {
-        ...userEnv(home, stack),
-        COGNITO_PASSWORD: stack.password,
+        ...passwordEnv(home, stack),
         COGNITO_CLIENT_SECRET: stack.clientSecret!,
       },
-    )
-  );
+    ));
   assert.equal(run.code, 0, run.stderr);
   const initiate = requests[0].body.AuthParameters as Record<string, string>;
   assert.equal(
@@ -132,8 +100,9 @@ Deno.test("an app client secret from COGNITO_CLIENT_SECRET at login and from cli
     JSON.stringify({ client_secret: stack.clientSecret }),
     { mode: 0o600 },
   );
-  const [refreshed, refreshRequests] = await cognitoRequests(() =>
-    runAuth(["credential-process", "--profile", "sec"], refreshEnv)
+  const [refreshed, refreshRequests] = await cognitoRequests(
+    relay,
+    () => runAuth(["credential-process", "--profile", "sec"], refreshEnv),
   );
   assert.equal(refreshed.code, 0, refreshed.stderr);
   assert.equal(refreshRequests.length, 1);
@@ -160,18 +129,8 @@ Deno.test("an app client secret from COGNITO_CLIENT_SECRET at login and from cli
 Deno.test("login --mfa-code answers SOFTWARE_TOKEN_MFA in moto's TOTP mode; without a code and without a terminal it exits 12 naming --mfa-code; a wrong code exits 12", async () => {
   const stack = await createCognitoStack(moto, { mfa: "totp" });
   await using home = await makeTempHome();
-  const base = [
-    "login",
-    "-u",
-    stack.username,
-    "--no-lambda-proxy",
-    "--profile",
-    "mfa",
-  ];
-  const withPassword = {
-    ...userEnv(home, stack),
-    COGNITO_PASSWORD: stack.password,
-  };
+  const base = loginArgs(stack, "--no-lambda-proxy", "--profile", "mfa");
+  const withPassword = passwordEnv(home, stack);
 
   const noCode = await runAuth(base, withPassword);
   assert.equal(noCode.code, ExitCode.challenge, noCode.stderr);
@@ -188,8 +147,9 @@ Deno.test("login --mfa-code answers SOFTWARE_TOKEN_MFA in moto's TOTP mode; with
     stack.totpSecret!,
     10_000, // a login takes a moment to get to the MFA step
   );
-  const [ok, requests] = await cognitoRequests(() =>
-    runAuth([...base, "--mfa-code", code], withPassword)
+  const [ok, requests] = await cognitoRequests(
+    relay,
+    () => runAuth([...base, "--mfa-code", code], withPassword),
   );
   assert.equal(ok.code, 0, ok.stderr);
   const answer = requests.find((r) => r.action === "RespondToAuthChallenge")!;

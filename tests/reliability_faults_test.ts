@@ -11,23 +11,20 @@
  * Identity Pool), a relay answers as AWS does.
  */
 import assert from "node:assert/strict";
-import {
-  AdminDisableUserCommand,
-  AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { ExitCode } from "../lib/errors.ts";
 import {
-  AUTH_TS,
   DENO_DIR,
   makeTempHome,
+  RUN_AUTH,
   runAuth,
   type TempHome,
 } from "./support/cli.ts";
 import {
-  clientConfig,
+  actOnUser,
   type CognitoStack,
   createCognitoStack,
+  fileClient,
   writeStackConfig,
 } from "./support/fixtures.ts";
 import { type MotoServer, startMoto } from "./support/moto.ts";
@@ -40,10 +37,15 @@ import {
   treeChanges,
   writeHandWrittenCredentials,
 } from "./support/reliability.ts";
-import { runIsolated, shellQuote, unsharePrefix } from "./support/sandbox.ts";
+import {
+  runWithReadOnlyFolder,
+  shellQuote,
+  unsharePrefix,
+} from "./support/sandbox.ts";
 import { runCommand, tempDir } from "./support/tools.ts";
 
 const moto = await startMoto();
+const adminIdp = fileClient(moto, CognitoIdentityProviderClient);
 
 /**
  * A home folder as a user has it: hand-written credentials and config files
@@ -221,14 +223,7 @@ Deno.test("a malformed COGNITO_PROXY_TIMEOUT_MS is exit 3 before anything is sen
 
 Deno.test("a disabled user: exit 4 saying the account is disabled, and no file changes", async () => {
   const stack = await createCognitoStack(moto);
-  const idp = new CognitoIdentityProviderClient(clientConfig(moto));
-  await idp.send(
-    new AdminDisableUserCommand({
-      UserPoolId: stack.userPoolId,
-      Username: stack.username,
-    }),
-  );
-  idp.destroy();
+  await actOnUser(adminIdp, stack, "disable");
   await using home = await seededHome(stack);
   const before = await snapshotTree(home.dir);
   const run = await runAuth(loginArgs(stack, "--no-lambda-proxy"), {
@@ -286,14 +281,7 @@ Deno.test("a revoked sign-in: credential-process exits 19 (sign in again) when t
   assert.equal(login.code, 0, login.stderr);
   // moto's refresh tokens do not expire by time: sign the user out
   // everywhere, which revokes them as an expiry would.
-  const idp = new CognitoIdentityProviderClient(clientConfig(moto));
-  await idp.send(
-    new AdminUserGlobalSignOutCommand({
-      UserPoolId: stack.userPoolId,
-      Username: stack.username,
-    }),
-  );
-  idp.destroy();
+  await actOnUser(adminIdp, stack, "sign out everywhere");
   const before = await snapshotTree(home.dir);
   // moto's Identity Pool credentials last 90 s: a refresh window of an hour
   // makes them due for a refresh now.
@@ -340,31 +328,14 @@ Deno.test("a read-only ~/.aws folder: exit 10 saying the file cannot be written,
     DENO_DIR,
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
   };
-  const args = [
-    "run",
-    "-A",
-    "--quiet",
-    AUTH_TS,
-    ...loginArgs(stack, "--no-lambda-proxy"),
-  ];
-  let run;
-  if (isolation) {
-    run = await runIsolated(
-      ["-m"],
-      `mount --bind ${shellQuote(aws)} ${shellQuote(aws)}\n` +
-        `mount -o remount,bind,ro ${shellQuote(aws)}`,
-      Deno.execPath(),
-      args,
-      env,
-    );
-  } else {
-    await Deno.chmod(aws, 0o500);
-    try {
-      run = await runCommand(Deno.execPath(), args, { env });
-    } finally {
-      await Deno.chmod(aws, 0o700);
-    }
-  }
+  const args = [...RUN_AUTH, ...loginArgs(stack, "--no-lambda-proxy")];
+  const run = await runWithReadOnlyFolder(
+    aws,
+    isolation !== undefined,
+    Deno.execPath(),
+    args,
+    env,
+  );
   await assertFault(
     run,
     {
@@ -401,10 +372,7 @@ Deno.test("a full disk: exit 10 saying the disk is full, no lock or temporary fi
   };
   const login = [
     Deno.execPath(),
-    "run",
-    "-A",
-    "--quiet",
-    AUTH_TS,
+    ...RUN_AUTH,
     ...loginArgs(stack, "--no-lambda-proxy"),
   ];
   // Run the login twice: once with the disk full, once after freeing it;

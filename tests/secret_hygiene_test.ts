@@ -25,7 +25,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { AUTH_TS, DENO_DIR, makeTempHome } from "./support/cli.ts";
+import { DENO_DIR, loginArgs, makeTempHome, RUN_AUTH } from "./support/cli.ts";
 import { readProfile } from "../lib/aws_files.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { startProxyStack } from "./support/proxy_stack.ts";
@@ -149,10 +149,7 @@ async function cli(
     'umask 000 && exec "$@"',
     "sh",
     Deno.execPath(),
-    "run",
-    "-A",
-    "--quiet",
-    AUTH_TS,
+    ...RUN_AUTH,
     ...args,
   ], {
     env: {
@@ -175,7 +172,10 @@ Deno.test("no password, client secret, token or secret key appears in the output
     ...secretStack.env,
     COGNITO_CLIENT_SECRET: secretStack.clientSecret!,
   };
-  const user = secretStack.username;
+  const withPassword = {
+    ...withSecret,
+    COGNITO_PASSWORD: secretStack.password,
+  };
   await cli("configure by flags", [
     "configure",
     "--user-pool-id",
@@ -187,13 +187,11 @@ Deno.test("no password, client secret, token or secret key appears in the output
     "--region",
     "us-east-1",
   ], {});
-  await cli("login through the proxy, password from COGNITO_PASSWORD", [
-    "login",
-    "-u",
-    proxyStack.stack.username,
-    "--profile",
-    "proxied",
-  ], { ...proxyStack.loginEnv(home), AWS_ENDPOINT_URL: proxyRelay.endpoint });
+  await cli(
+    "login through the proxy, password from COGNITO_PASSWORD",
+    loginArgs(proxyStack.stack, "--profile", "proxied"),
+    { ...proxyStack.loginEnv(home), AWS_ENDPOINT_URL: proxyRelay.endpoint },
+  );
   // The proxy's credentials come from moto's AssumeRole: learn them from
   // the file login wrote, before any output is checked.
   const proxied = await readProfile("credentials", "proxied", {
@@ -204,26 +202,19 @@ Deno.test("no password, client secret, token or secret key appears in the output
   remember("the proxy's session token", proxied?.aws_session_token);
   await cli(
     "login --password-stdin",
-    [
-      "login",
-      "-u",
-      user,
+    loginArgs(
+      secretStack,
       "--profile",
       "plain",
       "--no-lambda-proxy",
       "--password-stdin",
-    ],
+    ),
     withSecret,
     { stdin: `${secretStack.password}\n` },
   );
   await cli(
     "login with a wrong password",
-    [
-      "login",
-      "-u",
-      user,
-      "--no-lambda-proxy",
-    ],
+    loginArgs(secretStack, "--no-lambda-proxy"),
     { ...withSecret, COGNITO_PASSWORD: `${secretStack.password}-wrong` },
     {
       code: 4,
@@ -231,13 +222,7 @@ Deno.test("no password, client secret, token or secret key appears in the output
   );
   await cli(
     "login --debug with a wrong password",
-    [
-      "--debug",
-      "login",
-      "-u",
-      user,
-      "--no-lambda-proxy",
-    ],
+    ["--debug", ...loginArgs(secretStack, "--no-lambda-proxy")],
     { ...withSecret, COGNITO_PASSWORD: `${secretStack.password}-wrong` },
     {
       code: 4,
@@ -248,29 +233,22 @@ Deno.test("no password, client secret, token or secret key appears in the output
     "login --debug refused by the Identity Pool",
     [
       "--debug",
-      "login",
-      "-u",
-      user,
-      "--profile",
-      "refused",
-      "--no-lambda-proxy",
+      ...loginArgs(secretStack, "--profile", "refused", "--no-lambda-proxy"),
     ],
-    { ...withSecret, COGNITO_PASSWORD: secretStack.password },
+    withPassword,
     { code: 11 },
   );
   identityFails = false;
   await cli(
     "login answering NEW_PASSWORD_REQUIRED",
-    [
-      "login",
-      "-u",
-      newPasswordStack.username,
+    loginArgs(
+      newPasswordStack,
       "--profile",
       "renewed",
       "--no-lambda-proxy",
       "--password-stdin",
       "--new-password-stdin",
-    ],
+    ),
     newPasswordStack.env,
     {
       stdin: `${newPasswordStack.password}\n${newPassword}\n`,
@@ -282,31 +260,16 @@ Deno.test("no password, client secret, token or secret key appears in the output
   });
   await cli(
     "login --format env",
-    [
-      "login",
-      "-u",
-      user,
-      "--no-lambda-proxy",
-      "--format",
-      "env",
-    ],
-    { ...withSecret, COGNITO_PASSWORD: secretStack.password },
+    loginArgs(secretStack, "--no-lambda-proxy", "--format", "env"),
+    withPassword,
     {
       carries: true,
     },
   );
   await cli(
     "login --format json",
-    [
-      "login",
-      "-u",
-      user,
-      "--no-lambda-proxy",
-      "--format",
-      "json",
-      "--force",
-    ],
-    { ...withSecret, COGNITO_PASSWORD: secretStack.password },
+    loginArgs(secretStack, "--no-lambda-proxy", "--format", "json", "--force"),
+    withPassword,
     {
       carries: true,
     },

@@ -52,10 +52,23 @@ export function roleSettings(flags: RoleFlags): Settings {
   };
 }
 
+/**
+ * The settings the commands that wire the proxy function to a user pool's
+ * app client need (`lambda deploy`, `setup-identity-pool`).
+ */
+export const PROXY_SETTINGS = [
+  "userPoolId",
+  "clientId",
+  "region",
+  "lambdaFunctionName",
+] as const;
+
 /** Everything a command needs from its surroundings. */
-export interface AdminContext {
+export interface AdminContext<K extends SettingName = never> {
   /** The settings (flags, environment, config file) with their sources. */
   settings: ResolvedSettings;
+  /** The checked setting values, with the required ones present. */
+  values: Settings & Required<Pick<Settings, K>>;
   /**
    * The role to act on: the one named (flag, environment or config file),
    * else the Identity Pool's authenticated role.
@@ -66,15 +79,17 @@ export interface AdminContext {
 }
 
 /**
- * Loads the settings and creates the clients, runs `work` with them, and
- * destroys the clients after.
+ * Loads and checks the settings (`required` must be set) and creates the
+ * clients, runs `work` with them, and destroys the clients after.
  */
-export async function withAdminContext<T>(
+export async function withAdminContext<K extends SettingName, T>(
   flags: Settings,
   env: Record<string, string | undefined>,
-  work: (context: AdminContext) => Promise<T>,
+  required: readonly K[],
+  work: (context: AdminContext<K>) => Promise<T>,
 ): Promise<T> {
   const settings = await loadSettings(flags, env);
+  const values = validateSettings(settings, required);
   const source = settings.sources.authRoleName;
   const role: RoleChoice = {
     roleName: settings.values.authRoleName,
@@ -91,7 +106,7 @@ export async function withAdminContext<T>(
   // check the region themselves.
   const clients = createAwsClients(settings.values.region ?? "us-east-1");
   try {
-    return await work({ settings, role, clients });
+    return await work({ settings, values, role, clients });
   } finally {
     clients.destroy();
   }
@@ -114,8 +129,8 @@ export function applyRolePolicy<K extends SettingName>(
   return withAdminContext(
     roleSettings(flags),
     env,
-    async ({ settings, role, clients }) => {
-      const values = validateSettings(settings, required);
+    required,
+    async ({ values, role, clients }) => {
       const plan = await planRolePolicy(clients, { role, ...request(values) });
       await showAndApply(plan, flags, prompter);
     },

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { validateSettings } from "../../lib/config.ts";
 import { CliError, ExitCode } from "../../lib/errors.ts";
 import { awsErrorCode } from "../../lib/admin/aws.ts";
 import {
@@ -23,6 +22,7 @@ import { type Prompter, terminalPrompter } from "../terminal.ts";
 import { out } from "../run.ts";
 import {
   type ChangeFlags,
+  PROXY_SETTINGS,
   type RoleFlags,
   roleSettings,
   showAndApply,
@@ -175,13 +175,8 @@ export async function lambdaDeployCommand(
     clientId: flags.clientId,
     lambdaFunctionName: flags.lambdaFunctionName,
   };
-  await withAdminContext(settingFlags, env, async (context) => {
-    const settings = validateSettings(context.settings, [
-      "userPoolId",
-      "clientId",
-      "region",
-      "lambdaFunctionName",
-    ]);
+  await withAdminContext(settingFlags, env, PROXY_SETTINGS, async (context) => {
+    const settings = context.values;
     const functionName = plainFunctionName(settings.lambdaFunctionName);
     const backoff = {
       sleep,

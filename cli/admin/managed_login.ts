@@ -7,7 +7,6 @@
  * @module
  */
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { validateSettings } from "../../lib/config.ts";
 import { CliError, ExitCode } from "../../lib/errors.ts";
 import {
   DEFAULT_CALLBACK_PORT,
@@ -71,12 +70,9 @@ export async function managedLoginEnableCommand(
     clientId: flags.clientId,
     region: flags.region,
   };
-  await withAdminContext(settingFlags, env, async (context) => {
-    const settings = validateSettings(context.settings, [
-      "userPoolId",
-      "clientId",
-      "region",
-    ]);
+  const required = ["userPoolId", "clientId", "region"] as const;
+  await withAdminContext(settingFlags, env, required, async (context) => {
+    const settings = context.values;
     const idp = new CognitoIdentityProviderClient({ region: settings.region });
     try {
       const plan = await planManagedLogin(idp, {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { validateSettings } from "../../lib/config.ts";
 import {
   chooseAuthRole,
   describeRole,
@@ -28,8 +27,8 @@ export async function roleInfoCommand(
   await withAdminContext(
     roleSettings(flags),
     env,
-    async ({ settings, role, clients }) => {
-      validateSettings(settings, []);
+    [],
+    async ({ role, clients }) => {
       const info = await describeRole(
         clients,
         await chooseAuthRole(clients, role),

@@ -6,13 +6,17 @@
  *
  * @module
  */
-import { validateSettings } from "../../lib/config.ts";
 import { CliError, ExitCode } from "../../lib/errors.ts";
 import { planSetupIdentityPool } from "../../lib/admin/identity_pool_setup.ts";
 import { isIdentityPoolName, isRoleName } from "../../lib/admin/names.ts";
 import { type Prompter, terminalPrompter } from "../terminal.ts";
 import { plainFunctionName } from "./lambda_deploy.ts";
-import { type ChangeFlags, showAndApply, withAdminContext } from "./_apply.ts";
+import {
+  type ChangeFlags,
+  PROXY_SETTINGS,
+  showAndApply,
+  withAdminContext,
+} from "./_apply.ts";
 
 /** The options of `setup-identity-pool`. */
 export interface SetupIdentityPoolFlags extends ChangeFlags {
@@ -53,13 +57,8 @@ export async function setupIdentityPoolCommand(
     region: flags.region,
     lambdaFunctionName: flags.lambdaFunctionName,
   };
-  await withAdminContext(settingFlags, env, async (context) => {
-    const settings = validateSettings(context.settings, [
-      "userPoolId",
-      "clientId",
-      "region",
-      "lambdaFunctionName",
-    ]);
+  await withAdminContext(settingFlags, env, PROXY_SETTINGS, async (context) => {
+    const settings = context.values;
     let poolName = flags.identityPoolName;
     if (poolName === undefined && prompter) {
       poolName = (await prompter.text(

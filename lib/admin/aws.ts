@@ -299,36 +299,40 @@ export async function awsFind<T>(
 }
 
 /**
- * The pages of an SDK paginator (`paginateListAccessKeys(...)`), with a
- * failure turned into {@linkcode describeAwsError}'s sentence, as
- * {@linkcode awsCall} does for one call.
+ * Every item on every page of an SDK paginator (`paginateListAccessKeys(...)`),
+ * taken from each page by `items`, with a failure turned into
+ * {@linkcode describeAwsError}'s sentence, as {@linkcode awsCall} does for one
+ * call.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { awsPages } from "./aws.ts";
+ * import { awsListAll } from "./aws.ts";
  *
  * async function* pages() {
  *   yield { Names: ["a"] };
+ *   yield {};
  *   yield { Names: ["b"] };
  * }
- * const names: string[] = [];
- * for await (const page of awsPages("listing names", "x:List", pages())) {
- *   names.push(...page.Names);
- * }
- * assert.deepEqual(names, ["a", "b"]);
+ * assert.deepEqual(
+ *   await awsListAll("listing names", "x:List", pages(), (p) => p.Names),
+ *   ["a", "b"],
+ * );
  * ```
  */
-export async function* awsPages<T>(
+export async function awsListAll<Page, Item>(
   doing: string,
   permission: string,
-  pages: AsyncIterable<T>,
-): AsyncGenerator<T, void, undefined> {
+  pages: AsyncIterable<Page>,
+  items: (page: Page) => readonly Item[] | undefined,
+): Promise<Item[]> {
+  const all: Item[] = [];
   try {
-    for await (const page of pages) yield page;
+    for await (const page of pages) all.push(...(items(page) ?? []));
   } catch (error) {
     throw describeAwsError(error, doing, permission);
   }
+  return all;
 }
 
 /** How long to keep retrying, and how to wait. */

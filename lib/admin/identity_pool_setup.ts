@@ -33,7 +33,7 @@ import {
   awsCall,
   type AwsClients,
   awsFind,
-  awsPages,
+  awsListAll,
   getCaller,
 } from "./aws.ts";
 import { AUTH_ROLE_POLICY_NAME } from "./lambda_deploy.ts";
@@ -290,18 +290,13 @@ async function findPoolByName(
   identity: CognitoIdentityClient,
   name: string,
 ): Promise<IdentityPoolShortDescription | undefined> {
-  const matches: IdentityPoolShortDescription[] = [];
-  for await (
-    const page of awsPages(
-      "listing the Identity Pools",
-      "cognito-identity:ListIdentityPools",
-      paginateListIdentityPools({ client: identity }, { MaxResults: 60 }),
-    )
-  ) {
-    matches.push(
-      ...(page.IdentityPools ?? []).filter((p) => p.IdentityPoolName === name),
-    );
-  }
+  const pools = await awsListAll(
+    "listing the Identity Pools",
+    "cognito-identity:ListIdentityPools",
+    paginateListIdentityPools({ client: identity }, { MaxResults: 60 }),
+    (page) => page.IdentityPools,
+  );
+  const matches = pools.filter((p) => p.IdentityPoolName === name);
   if (matches.length > 1) {
     throw new AwsRefusedError(
       `There are ${matches.length} Identity Pools named ${name} (${

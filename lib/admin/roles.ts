@@ -26,7 +26,7 @@ import {
   trustsCognitoIdentity,
   usesIdentitySub,
 } from "../policies.ts";
-import { awsCall, type AwsClients, awsFind, awsPages } from "./aws.ts";
+import { awsCall, type AwsClients, awsFind, awsListAll } from "./aws.ts";
 
 /** A role to act on and how it was chosen. */
 export interface ChosenRole {
@@ -144,6 +144,38 @@ export interface RoleInfo {
   inlinePolicies: { name: string; document: unknown }[];
 }
 
+/** The managed policies attached to a role (`ListAttachedRolePolicies`). */
+export async function attachedRolePolicies(
+  clients: AwsClients,
+  roleName: string,
+): Promise<{ name: string; arn: string }[]> {
+  const attached = await awsListAll(
+    `listing the managed policies of role ${roleName}`,
+    "iam:ListAttachedRolePolicies",
+    paginateListAttachedRolePolicies({ client: clients.iam }, {
+      RoleName: roleName,
+    }),
+    (page) => page.AttachedPolicies,
+  );
+  return attached.map((p) => ({
+    name: p.PolicyName ?? "",
+    arn: p.PolicyArn ?? "",
+  }));
+}
+
+/** The names of a role's inline policies (`ListRolePolicies`). */
+export function inlineRolePolicyNames(
+  clients: AwsClients,
+  roleName: string,
+): Promise<string[]> {
+  return awsListAll(
+    `listing the inline policies of role ${roleName}`,
+    "iam:ListRolePolicies",
+    paginateListRolePolicies({ client: clients.iam }, { RoleName: roleName }),
+    (page) => page.PolicyNames,
+  );
+}
+
 /**
  * Reads a role's details: `GetRole`, `ListAttachedRolePolicies`,
  * `ListRolePolicies` and `GetRolePolicy` for each inline policy.
@@ -154,33 +186,8 @@ export async function describeRole(
 ): Promise<RoleInfo> {
   const { roleName } = chosen;
   const role = await getExistingRole(clients, roleName);
-  const attachedPolicies: RoleInfo["attachedPolicies"] = [];
-  for await (
-    const page of awsPages(
-      `listing the managed policies of role ${roleName}`,
-      "iam:ListAttachedRolePolicies",
-      paginateListAttachedRolePolicies({ client: clients.iam }, {
-        RoleName: roleName,
-      }),
-    )
-  ) {
-    for (const p of page.AttachedPolicies ?? []) {
-      attachedPolicies.push({
-        name: p.PolicyName ?? "",
-        arn: p.PolicyArn ?? "",
-      });
-    }
-  }
-
-  const names: string[] = [];
-  for await (
-    const page of awsPages(
-      `listing the inline policies of role ${roleName}`,
-      "iam:ListRolePolicies",
-      paginateListRolePolicies({ client: clients.iam }, { RoleName: roleName }),
-    )
-  ) names.push(...(page.PolicyNames ?? []));
-
+  const attachedPolicies = await attachedRolePolicies(clients, roleName);
+  const names = await inlineRolePolicyNames(clients, roleName);
   const inlinePolicies: RoleInfo["inlinePolicies"] = [];
   for (const name of names) {
     const policy = await awsCall(

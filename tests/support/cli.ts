@@ -6,7 +6,10 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { runCommand, type RunResult } from "./tools.ts";
+import type { CognitoStack } from "./fixtures.ts";
+import type { MotoServer } from "./moto.ts";
+import { shellQuote } from "./sandbox.ts";
+import { baseEnv, runCommand, type RunResult } from "./tools.ts";
 
 /** Absolute path of `auth.ts`. */
 export const AUTH_TS = fileURLToPath(new URL("../../auth.ts", import.meta.url));
@@ -79,33 +82,79 @@ export async function withTempHome<T>(
   return await fn(home);
 }
 
-/** Runs `auth.ts` with the given arguments and an exact environment. */
-export function runAuth(
+/** The arguments of `deno` that run `entry` as a user would. */
+function denoRun(entry: string): string[] {
+  return ["run", "-A", "--quiet", entry];
+}
+
+/**
+ * The arguments of `deno` that run `auth.ts` as {@linkcode runAuth} does
+ * (`run -A --quiet auth.ts`), for tests that start the process themselves:
+ * the command's own arguments follow.
+ */
+export const RUN_AUTH: readonly string[] = denoRun(AUTH_TS);
+
+/** Runs an entry point with the given arguments and an exact environment. */
+export type EntryRunner = (
   args: string[],
   env: Record<string, string>,
   stdin?: string,
-): Promise<RunResult> {
-  return runEntry(AUTH_TS, args, env, stdin);
+) => Promise<RunResult>;
+
+function entryRunner(entry: string): EntryRunner {
+  return (args, env, stdin) =>
+    runCommand(Deno.execPath(), [...denoRun(entry), ...args], {
+      env: { DENO_DIR, ...env },
+      stdin,
+    });
 }
+
+/** Runs `auth.ts` with the given arguments and an exact environment. */
+export const runAuth: EntryRunner = entryRunner(AUTH_TS);
 
 /** Runs `admin.ts` with the given arguments and an exact environment. */
-export function runAdmin(
+export const runAdmin: EntryRunner = entryRunner(ADMIN_TS);
+
+/**
+ * Starts `auth.ts` with `args` on a pseudo-terminal of its own (util-linux
+ * `script`, so Linux), as the terminal's foreground process with no shell
+ * of `script`'s own in between. The environment is PATH, `SHELL=/bin/sh`,
+ * `TERM=xterm` and the Deno cache, then `env`. stdin, stdout and stderr are
+ * piped: what is written to stdin is typed at the terminal, and stdout is
+ * what the terminal shows.
+ */
+export function spawnAuthOnTerminal(
   args: string[],
   env: Record<string, string>,
-  stdin?: string,
-): Promise<RunResult> {
-  return runEntry(ADMIN_TS, args, env, stdin);
+): Deno.ChildProcess {
+  const command = [Deno.execPath(), ...RUN_AUTH, ...args].map(shellQuote);
+  return new Deno.Command("script", {
+    args: ["-qec", `exec ${command.join(" ")}`, "/dev/null"],
+    env: { ...baseEnv(), SHELL: "/bin/sh", TERM: "xterm", DENO_DIR, ...env },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
 }
 
-function runEntry(
-  entry: string,
-  args: string[],
-  env: Record<string, string>,
-  stdin: string | undefined,
-): Promise<RunResult> {
-  return runCommand(
-    Deno.execPath(),
-    ["run", "-A", "--quiet", entry, ...args],
-    { env: { DENO_DIR, ...env }, stdin },
-  );
+/**
+ * The arguments of a `login` as `stack`'s user (`login -u <name>`), then
+ * `more`.
+ */
+export function loginArgs(stack: CognitoStack, ...more: string[]): string[] {
+  return ["login", "-u", stack.username, ...more];
+}
+
+/**
+ * The environment of a run as `stack`'s user against `moto` in `home`:
+ * HOME, moto's endpoint and test keys, and the `COGNITO_*` settings (no
+ * password: add `COGNITO_PASSWORD` where the run signs in with it).
+ */
+export function stackEnv(
+  home: TempHome,
+  moto: MotoServer,
+  stack: CognitoStack,
+): Record<string, string> {
+  return { ...home.env, ...moto.env, ...stack.env };
 }

@@ -2,17 +2,19 @@
  * Builds the Cognito resources one test needs in moto, through the real AWS
  * SDK: a user pool, an app client, a confirmed user, an identity pool and its
  * authenticated role. Every call gets fresh names, so tests never share state.
- * Options add an app client secret, SRP, e-mail user names and MFA. The admin
- * tests also make bare roles here and read their inline policies back.
+ * Options add an app client secret, SRP, e-mail user names and MFA.
  *
  * @module
  */
 import {
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminSetUserMFAPreferenceCommand,
   AdminSetUserPasswordCommand,
+  AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -26,14 +28,9 @@ import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
 } from "@aws-sdk/client-cognito-identity";
-import {
-  CreateRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListRolePoliciesCommand,
-} from "@aws-sdk/client-iam";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { createHmac } from "node:crypto";
 import { Agent } from "node:https";
-import { decodePolicyDocument } from "../../lib/policies.ts";
 import { type MotoServer, REGION } from "./moto.ts";
 
 /** The resources {@linkcode createCognitoStack} made. */
@@ -91,10 +88,7 @@ export interface StackOptions {
  * The RFC 6238 TOTP code (SHA-1, 6 digits, 30-second steps) of a base32
  * secret at a time, as authenticator apps and moto compute it.
  */
-export async function totpCode(
-  secret: string,
-  at: Date = new Date(),
-): Promise<string> {
+export function totpCode(secret: string, at: Date = new Date()): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   const bytes: number[] = [];
   let bits = 0;
@@ -115,14 +109,8 @@ export async function totpCode(
     counter[i] = step & 0xff;
     step = Math.floor(step / 256);
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(bytes),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, counter));
+  const mac = createHmac("sha1", new Uint8Array(bytes)).update(counter)
+    .digest();
   const offset = mac[19] & 0x0f;
   const binary = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) |
     (mac[offset + 2] << 8) | mac[offset + 3];
@@ -140,7 +128,7 @@ export async function freshTotpCode(
 ): Promise<string> {
   const left = 30_000 - (Date.now() % 30_000);
   if (left < validForMs) await new Promise((r) => setTimeout(r, left + 100));
-  return await totpCode(secret);
+  return totpCode(secret);
 }
 
 /**
@@ -189,106 +177,31 @@ export function fileClient<C extends { destroy(): void }>(
   return client;
 }
 
-/** The user pool that `lambda deploy` tests point the proxy at. */
-export const DEPLOY_POOL_ID = "us-east-1_AbC123xyz";
-/** The app client that `lambda deploy` tests point the proxy at. */
-export const DEPLOY_CLIENT_ID = "4tq3example0client";
-
-/** What one `lambda deploy` test names. */
-export interface DeployNames {
-  /** Random tag in the role names (`LongLived-<tag>`, `Exec-<tag>`). */
-  tag: string;
-  /** The function. */
-  fn: string;
-  /** The Identity Pool's authenticated role. */
-  auth: string;
-  /** The zip to deploy. */
-  zip: string;
-  /** The flag that names the zip (default `--zip`). */
-  zipFlag?: "--zip" | "--zip-file";
-  /** The Deno layer's zip. */
-  layer: string;
-}
+/** What {@linkcode actOnUser} does to a user. */
+export type UserAction = "disable" | "delete" | "sign out everywhere";
 
 /**
- * Arguments of `aws-cognito-admin lambda deploy` for `names`, pointed at
- * {@linkcode DEPLOY_POOL_ID} and {@linkcode DEPLOY_CLIENT_ID}, then `extra`.
+ * Disables or deletes a user (its name in its pool: a stack's `username`),
+ * or signs it out everywhere (which revokes its refresh tokens), as an
+ * administrator.
  */
-export function lambdaDeployArgs(
-  names: DeployNames,
-  ...extra: string[]
-): string[] {
-  return [
-    "lambda",
-    "deploy",
-    "--lambda-function-name",
-    names.fn,
-    "--long-lived-role-name",
-    `LongLived-${names.tag}`,
-    "--execution-role-name",
-    `Exec-${names.tag}`,
-    "--role-name",
-    names.auth,
-    names.zipFlag ?? "--zip",
-    names.zip,
-    "--layer-zip",
-    names.layer,
-    "--user-pool-id",
-    DEPLOY_POOL_ID,
-    "--client-id",
-    DEPLOY_CLIENT_ID,
-    ...extra,
-  ];
-}
-
-/** A trust policy that lets any Cognito Identity pool assume the role. */
-export const COGNITO_TRUST = {
-  Version: "2012-10-17",
-  Statement: [{
-    Effect: "Allow",
-    Principal: { Federated: "cognito-identity.amazonaws.com" },
-    Action: "sts:AssumeRoleWithWebIdentity",
-  }],
-};
-
-/**
- * Creates a role named `<prefix>-<random>` with the trust policy given
- * (default {@linkcode COGNITO_TRUST}); returns its name.
- */
-export async function createRole(
-  iam: IAMClient,
-  prefix: string,
-  trust: unknown = COGNITO_TRUST,
-): Promise<string> {
-  const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: name,
-      AssumeRolePolicyDocument: JSON.stringify(trust),
-    }),
-  );
-  return name;
-}
-
-/** A role's inline policy document, decoded as IAM stores it. */
-export async function inlinePolicy(
-  iam: IAMClient,
-  role: string,
-  policyName: string,
-): Promise<unknown> {
-  const out = await iam.send(
-    new GetRolePolicyCommand({ RoleName: role, PolicyName: policyName }),
-  );
-  return decodePolicyDocument(out.PolicyDocument);
-}
-
-/** The names of a role's inline policies. */
-export async function inlinePolicyNames(
-  iam: IAMClient,
-  role: string,
-): Promise<string[]> {
-  const out = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
-  return out.PolicyNames ?? [];
+export async function actOnUser(
+  idp: CognitoIdentityProviderClient,
+  { userPoolId, username }: { userPoolId: string; username: string },
+  action: UserAction,
+): Promise<void> {
+  const user = { UserPoolId: userPoolId, Username: username };
+  switch (action) {
+    case "disable":
+      await idp.send(new AdminDisableUserCommand(user));
+      return;
+    case "delete":
+      await idp.send(new AdminDeleteUserCommand(user));
+      return;
+    case "sign out everywhere":
+      await idp.send(new AdminUserGlobalSignOutCommand(user));
+      return;
+  }
 }
 
 /** Creates a fresh user pool, client, user, identity pool and role in moto. */

@@ -96,6 +96,11 @@ export function awsError(type: string, message: string) {
   return { __type: type, message };
 }
 
+/** The relay's answer that AWS refused the request (400) with `type`. */
+export function awsRefusal(type: string, message: string): RelayAction {
+  return { kind: "respond", status: 400, body: awsError(type, message) };
+}
+
 const TARGET_SERVICES: Record<string, string> = {
   AWSCognitoIdentityProviderService: "cognito-idp",
   AWSCognitoIdentityService: "cognito-identity",
@@ -232,6 +237,8 @@ export interface RelayedMoto {
    * stack's `COGNITO_*` variables and the Deno cache.
    */
   userEnv(home: TempHome, stack?: CognitoStack): Record<string, string>;
+  /** {@linkcode userEnv} with the stack's password in `COGNITO_PASSWORD`. */
+  passwordEnv(home: TempHome, stack: CognitoStack): Record<string, string>;
 }
 
 /** Starts moto and a forwarding relay in front; both stop when the file ends. */
@@ -244,15 +251,20 @@ export async function startRelayedMoto(
     void relay.stop();
     void moto.stop();
   });
+  const userEnv = (home: TempHome, stack?: CognitoStack) => ({
+    ...home.env,
+    ...moto.env,
+    ...stack?.env,
+    AWS_ENDPOINT_URL: relay.endpoint,
+    DENO_DIR,
+  });
   return {
     moto,
     relay,
-    userEnv: (home, stack) => ({
-      ...home.env,
-      ...moto.env,
-      ...stack?.env,
-      AWS_ENDPOINT_URL: relay.endpoint,
-      DENO_DIR,
+    userEnv,
+    passwordEnv: (home, stack) => ({
+      ...userEnv(home, stack),
+      COGNITO_PASSWORD: stack.password,
     }),
   };
 }
@@ -320,6 +332,36 @@ export async function requestsDuring<T>(
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return [result, counts, seen.map((r) => r.requestBody)];
+}
+
+/** One Cognito user pool request seen by {@linkcode cognitoRequests}. */
+export interface CognitoRequest {
+  /** The operation, e.g. `InitiateAuth`. */
+  action: string;
+  /** The JSON body, parsed. */
+  body: Record<string, unknown>;
+  /** The body as sent (to search for secrets). */
+  raw: string;
+}
+
+/**
+ * Runs `action` and returns its result with the Cognito user pool
+ * (`cognito-idp`) requests that went through `relay` meanwhile.
+ */
+export async function cognitoRequests<T>(
+  relay: Relay,
+  action: () => Promise<T>,
+): Promise<[T, CognitoRequest[]]> {
+  const start = relay.exchanges.length;
+  const result = await action();
+  const requests = relay.exchanges.slice(start)
+    .filter((r) => r.service === "cognito-idp")
+    .map((r) => ({
+      action: r.action,
+      body: JSON.parse(r.requestBody),
+      raw: r.requestBody,
+    }));
+  return [result, requests];
 }
 
 /** Options of {@linkcode requireAttributes}. */

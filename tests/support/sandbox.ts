@@ -76,3 +76,37 @@ export async function runIsolated(
 export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * Runs `cmd args` (environment `env`) while `folder` is read-only to it: a
+ * read-only bind mount in a mount namespace of its own when `namespaces`,
+ * else `chmod 0500` on the folder, undone after (which root would ignore,
+ * so that fallback refuses to run as root).
+ */
+export async function runWithReadOnlyFolder(
+  folder: string,
+  namespaces: boolean,
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<RunResult> {
+  if (namespaces) {
+    return await runIsolated(
+      ["-m"],
+      `mount --bind ${shellQuote(folder)} ${shellQuote(folder)}\n` +
+        `mount -o remount,bind,ro ${shellQuote(folder)}`,
+      cmd,
+      args,
+      env,
+    );
+  }
+  if (Deno.uid() === 0) {
+    throw new Error("root without namespaces: chmod cannot make it read-only");
+  }
+  await Deno.chmod(folder, 0o500);
+  try {
+    return await runCommand(cmd, args, { env });
+  } finally {
+    await Deno.chmod(folder, 0o700);
+  }
+}

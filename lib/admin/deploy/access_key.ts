@@ -26,7 +26,7 @@ import {
   awsCall,
   type AwsClients,
   awsErrorCode,
-  awsPages,
+  awsListAll,
   type Backoff,
   type Caller,
   describeAwsError,
@@ -162,7 +162,14 @@ export async function planAccessKey(
     );
     return { key: Later.of("the access key", held) };
   }
-  const ids = input.userExists ? await accessKeyIds(clients, userName) : [];
+  const ids = input.userExists
+    ? await awsListAll(
+      `listing the access keys of user ${userName}`,
+      "iam:ListAccessKeys",
+      paginateListAccessKeys({ client: clients.iam }, { UserName: userName }),
+      (page) => page.AccessKeyMetadata?.map((k) => k.AccessKeyId!),
+    )
+    : [];
   const fnHolds = fnKey !== undefined && ids.includes(fnKey.accessKeyId);
   if (fnHolds && !keys.rotate) {
     plan.unchanged.push(
@@ -213,23 +220,6 @@ export async function planAccessKey(
     },
   });
   return { key, retire: fnHolds ? fnKey.accessKeyId : undefined };
-}
-
-async function accessKeyIds(
-  clients: AwsClients,
-  userName: string,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for await (
-    const page of awsPages(
-      `listing the access keys of user ${userName}`,
-      "iam:ListAccessKeys",
-      paginateListAccessKeys({ client: clients.iam }, { UserName: userName }),
-    )
-  ) {
-    for (const k of page.AccessKeyMetadata ?? []) ids.push(k.AccessKeyId!);
-  }
-  return ids;
 }
 
 /**

@@ -9,8 +9,6 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   GetUserPolicyCommand,
-  paginateListAttachedRolePolicies,
-  paginateListRolePolicies,
   PutUserPolicyCommand,
   type Role,
   UpdateAssumeRolePolicyCommand,
@@ -28,15 +26,16 @@ import {
   type AwsClients,
   awsErrorCode,
   awsFind,
-  awsPages,
   type Backoff,
   describeAwsError,
   retryWhilePending,
 } from "../aws.ts";
 import {
+  attachedRolePolicies,
   chooseAuthRole,
   getExistingRole,
   getRolePolicy,
+  inlineRolePolicyNames,
   planInlineRolePolicy,
   type RoleChoice,
 } from "../roles.ts";
@@ -223,27 +222,8 @@ async function roleHasPolicies(
   clients: AwsClients,
   roleName: string,
 ): Promise<boolean> {
-  for await (
-    const page of awsPages(
-      `listing the inline policies of role ${roleName}`,
-      "iam:ListRolePolicies",
-      paginateListRolePolicies({ client: clients.iam }, { RoleName: roleName }),
-    )
-  ) {
-    if ((page.PolicyNames ?? []).length > 0) return true;
-  }
-  for await (
-    const page of awsPages(
-      `listing the managed policies of role ${roleName}`,
-      "iam:ListAttachedRolePolicies",
-      paginateListAttachedRolePolicies({ client: clients.iam }, {
-        RoleName: roleName,
-      }),
-    )
-  ) {
-    if ((page.AttachedPolicies ?? []).length > 0) return true;
-  }
-  return false;
+  return (await inlineRolePolicyNames(clients, roleName)).length > 0 ||
+    (await attachedRolePolicies(clients, roleName)).length > 0;
 }
 
 /** Adds the steps that make a role exist with this trust and duration. */

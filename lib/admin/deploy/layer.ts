@@ -9,7 +9,7 @@ import {
   PublishLayerVersionCommand,
 } from "@aws-sdk/client-lambda";
 import type { Plan } from "../../plan.ts";
-import { awsCall, type AwsClients, awsPages } from "../aws.ts";
+import { awsCall, type AwsClients, awsListAll } from "../aws.ts";
 import type { LayerSource } from "../deno_layer.ts";
 import { FUNCTION_SETTINGS } from "./function.ts";
 import { Later } from "./later.ts";
@@ -69,22 +69,20 @@ async function findLayerVersion(
   layerName: string,
   description: string,
 ): Promise<string | undefined> {
+  const versions = await awsListAll(
+    `listing the versions of layer ${layerName}`,
+    "lambda:ListLayerVersions",
+    paginateListLayerVersions({ client: clients.lambda }, {
+      LayerName: layerName,
+    }),
+    (page) => page.LayerVersions,
+  );
   let found: { version: number; arn: string } | undefined;
-  for await (
-    const page of awsPages(
-      `listing the versions of layer ${layerName}`,
-      "lambda:ListLayerVersions",
-      paginateListLayerVersions({ client: clients.lambda }, {
-        LayerName: layerName,
-      }),
-    )
-  ) {
-    for (const v of page.LayerVersions ?? []) {
-      if (
-        v.Description === description && v.LayerVersionArn &&
-        (v.Version ?? 0) > (found?.version ?? -1)
-      ) found = { version: v.Version ?? 0, arn: v.LayerVersionArn };
-    }
+  for (const v of versions) {
+    if (
+      v.Description === description && v.LayerVersionArn &&
+      (v.Version ?? 0) > (found?.version ?? -1)
+    ) found = { version: v.Version ?? 0, arn: v.LayerVersionArn };
   }
   return found?.arn;
 }
