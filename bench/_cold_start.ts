@@ -14,6 +14,7 @@ import {
   ROOT,
   SECTIONS,
   timeFigures,
+  withProjectConfig,
 } from "./_context.ts";
 import { expectSuccess, runTimed, type TimedRun } from "./_proc.ts";
 import { interleave } from "./_stats.ts";
@@ -147,14 +148,10 @@ export async function measureColdStart(
     floorConfig: () =>
       ms(
         "empty script with deno.json",
-        runTimed(DENO, [
-          "run",
-          "--config",
-          `${ROOT}deno.json`,
-          "-A",
-          "--quiet",
-          bench.emptyScript,
-        ], { env: denoEnv, cwd: ROOT }),
+        runTimed(DENO, withProjectConfig(bench.emptyScript), {
+          env: denoEnv,
+          cwd: ROOT,
+        }),
       ),
     authHelp: () =>
       ms(

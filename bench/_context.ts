@@ -32,6 +32,35 @@ export const AWS_V2 = "/usr/bin/aws";
 /** The AWS profile every login writes. */
 export const PROFILE = "bench";
 
+/** `deno run` arguments for a script run with the project's deno.json. */
+export function withProjectConfig(script: string, ...args: string[]): string[] {
+  return [
+    "run",
+    "--config",
+    `${ROOT}deno.json`,
+    "-A",
+    "--quiet",
+    script,
+    ...args,
+  ];
+}
+
+/** `deno run` arguments for `login -u <user> --profile bench`, plus `more`. */
+export function benchLogin(username: string, ...more: string[]): string[] {
+  return [
+    "run",
+    "-A",
+    "--quiet",
+    AUTH_TS,
+    "login",
+    "-u",
+    username,
+    "--profile",
+    PROFILE,
+    ...more,
+  ];
+}
+
 /** The sections, as they are titled in the tables. */
 export const SECTIONS = {
   cold: "1. Cold start (wall time)",

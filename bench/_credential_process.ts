@@ -20,6 +20,7 @@ import {
   ROOT,
   SECTIONS,
   timeFigures,
+  withProjectConfig,
 } from "./_context.ts";
 import type { Logins } from "./_login.ts";
 import { expectSuccess, runTimed } from "./_proc.ts";
@@ -143,15 +144,10 @@ new Command("x").parse([], { from: "user" });
 `,
   );
   const withConfig = (script: string, scriptArgs: string[]) =>
-    runTimed(DENO, [
-      "run",
-      "--config",
-      `${ROOT}deno.json`,
-      "-A",
-      "--quiet",
-      script,
-      ...scriptArgs,
-    ], { env, cwd: ROOT });
+    runTimed(DENO, withProjectConfig(script, ...scriptArgs), {
+      env,
+      cwd: ROOT,
+    });
   const cases: Record<string, () => Promise<number>> = {
     floor: async () => expectSuccess("empty script", await bench.floorRun()).ms,
     ours: async () => sameKey("credential-process")(await ours()),
@@ -272,15 +268,11 @@ new Command("x").parse([], { from: "user" });
         return r.maxRssKb!;
       },
       libOnly: async () => {
-        const r = await runTimed(DENO, [
-          "run",
-          "--config",
-          `${ROOT}deno.json`,
-          "-A",
-          "--quiet",
-          libOnly,
-          PROFILE,
-        ], { env, cwd: ROOT, rss: true });
+        const r = await runTimed(DENO, withProjectConfig(libOnly, PROFILE), {
+          env,
+          cwd: ROOT,
+          rss: true,
+        });
         sameKey("cache read without the CLI")(r);
         return r.maxRssKb!;
       },

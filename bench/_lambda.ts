@@ -14,7 +14,14 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { roleSessionName, sessionTags } from "../lambda/sts.ts";
 import { REGION } from "../tests/support/moto.ts";
 import type { ProxyStack } from "../tests/support/proxy_stack.ts";
-import { type Bench, DENO, ROOT, SECTIONS, timeFigures } from "./_context.ts";
+import {
+  type Bench,
+  DENO,
+  ROOT,
+  SECTIONS,
+  timeFigures,
+  withProjectConfig,
+} from "./_context.ts";
 import { expectSuccess, runTimed } from "./_proc.ts";
 import { figure } from "./_report.ts";
 import { interleave, summarize } from "./_stats.ts";
@@ -215,14 +222,7 @@ export async function measureLambda(
   // SDK's default handler; endpoint and CA from the environment).
   const child = expectSuccess(
     "lambda/sts.ts in a Lambda-like process",
-    await runTimed(DENO, [
-      "run",
-      "--config",
-      `${ROOT}deno.json`,
-      "-A",
-      "--quiet",
-      `${ROOT}bench/_sts_child.ts`,
-    ], {
+    await runTimed(DENO, withProjectConfig(`${ROOT}bench/_sts_child.ts`), {
       env: {
         DENO_DIR: bench.denoDir,
         AWS_REGION: REGION,

@@ -32,11 +32,13 @@ import { forwardAll, type Relay, startRelay } from "../tests/support/relay.ts";
 import {
   AUTH_TS,
   type Bench,
+  benchLogin,
   DENO,
   PROFILE,
   ROOT,
   timeFigures,
   type TimeSpec,
+  withProjectConfig,
 } from "./_context.ts";
 import { countsSince, requestCount } from "./_login.ts";
 import { expectSuccess, runTimed, type TimedRun } from "./_proc.ts";
@@ -153,18 +155,8 @@ export async function measureLatency(
     ).ms;
 
   // Our first login, in a fresh HOME each time (no cached identity id).
-  const loginCommand = (place: Place) => [
-    "run",
-    "-A",
-    "--quiet",
-    AUTH_TS,
-    "login",
-    "-u",
-    place.stack.username,
-    "--profile",
-    PROFILE,
-    "--no-lambda-proxy",
-  ];
+  const loginCommand = (place: Place) =>
+    benchLogin(place.stack.username, "--no-lambda-proxy");
   const signIn = async (place: Place, home: TempHome) =>
     expectSuccess(
       "login",
@@ -242,14 +234,10 @@ export async function measureLatency(
   const sdk = (place: Place) => async () =>
     expectSuccess(
       "the SDK alone",
-      await runTimed(DENO, [
-        "run",
-        "--config",
-        `${ROOT}deno.json`,
-        "-A",
-        "--quiet",
-        sdkBare,
-      ], { env: userEnv(place), cwd: ROOT }),
+      await runTimed(DENO, withProjectConfig(sdkBare), {
+        env: userEnv(place),
+        cwd: ROOT,
+      }),
     ).ms;
 
   // Every case through the relay has its requests counted, round by round.

@@ -10,11 +10,10 @@ import { makeTempHome, type TempHome } from "../tests/support/cli.ts";
 import type { ProxyStack } from "../tests/support/proxy_stack.ts";
 import { forwardAll, type Relay, startRelay } from "../tests/support/relay.ts";
 import {
-  AUTH_TS,
   type Bench,
+  benchLogin,
   DENO,
   mb,
-  PROFILE,
   ROOT,
   SECTIONS,
   timeFigures,
@@ -61,19 +60,12 @@ export function loginRunner(
   hasForce: boolean,
 ): LoginRunner {
   const { stack } = ps;
-  const loginArgs = (proxy: boolean, repeat: boolean) => [
-    "run",
-    "-A",
-    "--quiet",
-    AUTH_TS,
-    "login",
-    "-u",
-    stack.username,
-    "--profile",
-    PROFILE,
-    ...(proxy ? [] : ["--no-lambda-proxy"]),
-    ...(repeat && hasForce ? ["--force"] : []),
-  ];
+  const loginArgs = (proxy: boolean, repeat: boolean) =>
+    benchLogin(
+      stack.username,
+      ...(proxy ? [] : ["--no-lambda-proxy"]),
+      ...(repeat && hasForce ? ["--force"] : []),
+    );
   const homes: TempHome[] = [];
   bench.cleanup.add(async () => {
     for (const home of homes) await home.cleanup().catch(() => {});

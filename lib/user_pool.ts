@@ -149,6 +149,23 @@ export async function secretHash(
   return btoa(binary);
 }
 
+/** `parameters`, plus SECRET_HASH when the app client has a secret. */
+async function withSecretHash(
+  parameters: Record<string, string>,
+  client: { clientId: string; clientSecret?: string },
+  username: string,
+): Promise<Record<string, string>> {
+  if (client.clientSecret === undefined) return parameters;
+  return {
+    ...parameters,
+    SECRET_HASH: await secretHash(
+      client.clientSecret,
+      username,
+      client.clientId,
+    ),
+  };
+}
+
 /**
  * Reads the user's real user name (`cognito:username`) from an ID token.
  * It decodes the payload without verifying the signature: use it only on a
@@ -228,16 +245,13 @@ export async function signInWithPassword(
   });
   try {
     const srpKeys = flow === "srp" ? createSrpKeyPair() : undefined;
-    const authParameters: Record<string, string> = srpKeys
-      ? { USERNAME: options.username, SRP_A: srpKeys.srpA }
-      : { USERNAME: options.username, PASSWORD: options.password };
-    if (options.clientSecret !== undefined) {
-      authParameters.SECRET_HASH = await secretHash(
-        options.clientSecret,
-        options.username,
-        options.clientId,
-      );
-    }
+    const authParameters = await withSecretHash(
+      srpKeys
+        ? { USERNAME: options.username, SRP_A: srpKeys.srpA }
+        : { USERNAME: options.username, PASSWORD: options.password },
+      options,
+      options.username,
+    );
     context.secrets.push(...sentSecrets(authParameters));
     let response: InitiateAuthCommandOutput;
     try {
@@ -319,16 +333,11 @@ export async function refreshSession(
     doing: "refreshing the sign-in",
     secrets: [options.refreshToken, options.clientSecret ?? ""],
   };
-  const authParameters: Record<string, string> = {
-    REFRESH_TOKEN: options.refreshToken,
-  };
-  if (options.clientSecret !== undefined) {
-    authParameters.SECRET_HASH = await secretHash(
-      options.clientSecret,
-      options.username,
-      options.clientId,
-    );
-  }
+  const authParameters = await withSecretHash(
+    { REFRESH_TOKEN: options.refreshToken },
+    options,
+    options.username,
+  );
   context.secrets.push(...sentSecrets(authParameters));
   preloadCognitoSdk();
   const sdk = await userPoolSdk();
