@@ -168,16 +168,19 @@ export class FixedCodeError extends CliError {
 
 /** `logout` removed local state but could not revoke the sign-in. */
 export class RevocationError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.revocationFailed;
 }
 
 /** Settings are missing or malformed. */
 export class ConfigError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.config;
 }
 
 /** The credentials or config file could not be read, parsed or written. */
 export class CredentialsFileError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.credentialsFile;
 }
 
@@ -186,6 +189,7 @@ export class SignInError extends CliError {}
 
 /** A sign-in challenge could not be answered. */
 export class ChallengeError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.challenge;
 }
 
@@ -224,6 +228,7 @@ export class AttributesRequiredError extends CliError {
 
 /** A value (password, code) was needed and no source could give it. */
 export class InputRequiredError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.inputRequired;
 }
 
@@ -232,16 +237,19 @@ export class IdentityPoolError extends CliError {}
 
 /** A user pool, client, identity pool or function was not found. */
 export class ResourceNotFoundError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.resourceNotFound;
 }
 
 /** AWS could not be reached. */
 export class NetworkError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.network;
 }
 
 /** The credential proxy failed (only fatal with `--require-proxy`). */
 export class ProxyError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.proxy;
 }
 
@@ -251,6 +259,7 @@ export class ProxyError extends FixedCodeError {
  * `login` again (exit `sessionExpired`).
  */
 export class SessionExpiredError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.sessionExpired;
 }
 
@@ -259,26 +268,31 @@ export class CommandError extends CliError {}
 
 /** AWS denied a request: a permission is missing or the credentials are bad. */
 export class AwsPermissionError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.awsPermission;
 }
 
 /** AWS refused a change (limit, name taken, malformed document, busy). */
 export class AwsRefusedError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.awsRefused;
 }
 
 /** A policy file cannot be read, is not JSON, or is not a policy document. */
 export class PolicyFileError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.policyFile;
 }
 
 /** The zip given to `lambda deploy` is not one Lambda could start. */
 export class BundleError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.invalidBundle;
 }
 
 /** The user declined the plan at the confirmation prompt. */
 export class CancelledError extends FixedCodeError {
+  /** The exit code of this failure. */
   static override readonly code: ExitCodeValue = ExitCode.cancelled;
 }
 
