@@ -14,7 +14,12 @@ import {
   writeHeadlessChromium,
 } from "./support/federation.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
-import { startRelayedMoto } from "./support/relay.ts";
+import {
+  forwardAll,
+  type IssuedCredentials,
+  startRelayedMoto,
+  uniqueCredentials,
+} from "./support/relay.ts";
 import { sampleSession } from "./support/sessions.ts";
 
 const IN_AN_HOUR = () => new Date(Date.now() + 3600_000);
@@ -182,26 +187,46 @@ Deno.test("console refreshes a saved sign-in that is close to expiry through mot
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   const env = userEnv(home, stack);
-  const login = await runAuth(
-    ["login", "-u", stack.username, "--no-lambda-proxy", "--format", "json"],
-    { ...env, COGNITO_PASSWORD: stack.password },
-  );
-  assert.equal(login.code, 0, login.stderr);
-  // moto's Identity Pool credentials last 90 s: inside the refresh window.
-  federation.expect(async () =>
-    (await readSession(home.env, "default"))!.credentials
-  );
-  const before = relay.exchanges.length;
-  const run = await runAuth(["console", "--print"], {
-    ...env,
-    COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
-  });
-  assert.equal(run.code, 0, run.stderr);
-  const actions = relay.exchanges.slice(before).map((e) => e.action);
-  assert.ok(actions.includes("InitiateAuth"), `no refresh: ${actions}`);
-  assert.deepEqual(federation.tokenRequests, [
-    { sessionDuration: null, accepted: true },
-  ]);
-  assert.match(run.stderr, /Refreshing the sign-in/);
-  assert.ok(!run.stderr.includes(stack.password));
+  // moto hands every caller the same keys: the relay makes each set its own,
+  // so the keys of the refresh can be told from the login's.
+  const issued: IssuedCredentials[] = [];
+  relay.setPolicy(uniqueCredentials((keys) => issued.push(keys)));
+  try {
+    const login = await runAuth(
+      ["login", "-u", stack.username, "--no-lambda-proxy", "--format", "json"],
+      { ...env, COGNITO_PASSWORD: stack.password },
+    );
+    assert.equal(login.code, 0, login.stderr);
+    assert.equal(issued.length, 1);
+    // moto's Identity Pool credentials last 90 s: inside the refresh window.
+    federation.expect(() => {
+      const refreshed = issued.at(-1)!;
+      return {
+        accessKeyId: refreshed.AccessKeyId,
+        secretAccessKey: refreshed.SecretKey,
+        sessionToken: refreshed.SessionToken,
+        expiration: new Date(), // not compared
+      };
+    });
+    const before = relay.exchanges.length;
+    const run = await runAuth(["console", "--print"], {
+      ...env,
+      COGNITO_FEDERATION_ENDPOINT: federation.endpoint,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const actions = relay.exchanges.slice(before).map((e) => e.action);
+    assert.ok(actions.includes("InitiateAuth"), `no refresh: ${actions}`);
+    assert.equal(issued.length, 2, "one GetCredentialsForIdentity refresh");
+    assert.deepEqual(federation.tokenRequests, [
+      { sessionDuration: null, accepted: true },
+    ]);
+    assert.equal(
+      (await readSession(home.env, "default"))!.credentials.accessKeyId,
+      issued[1].AccessKeyId,
+    );
+    assert.match(run.stderr, /Refreshing the sign-in/);
+    assert.ok(!run.stderr.includes(stack.password));
+  } finally {
+    relay.setPolicy(forwardAll);
+  }
 });
