@@ -420,6 +420,47 @@ Deno.test("handler: the clock passed in is also applied to expiry", async () => 
   assertStringIncludes(JSON.parse(logs[0]).outcome, "expired");
 });
 
+Deno.test("handler: MAX_TOKEN_LIFETIME_SECONDS lowers the longest token lifetime accepted: with 3600, a two-hour token the default accepts gets 401 and a one-hour token is issued", async () => {
+  const short = loadProxyConfig({
+    AWS_REGION: "us-east-1",
+    COGNITO_USER_POOL_ID: POOL_ID,
+    COGNITO_CLIENT_ID: CLIENT_ID,
+    DEFAULT_ROLE_ARN: ROLE,
+    IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
+    IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
+    COGNITO_JWKS_URI: jwks.url,
+    MAX_TOKEN_LIFETIME_SECONDS: "3600",
+  });
+  const now = Math.floor(Date.now() / 1000);
+  const twoHours = await signer.sign(claims({ iat: now, exp: now + 7200 }));
+  const oneHour = await signer.sign(claims({ iat: now, exp: now + 3600 }));
+  const send = async (token: string, proxyConfig: ProxyConfig) => {
+    const { deps, logs } = harness({
+      config: proxyConfig,
+      verifier: createIdTokenVerifier(proxyConfig, { fetcher: testFetcher }),
+    });
+    stsCalls.length = 0;
+    const response = await handleProxyRequest({ id_token: token }, deps);
+    return { response, logs, sts: stsCalls.length };
+  };
+
+  const refused = await send(twoHours, short);
+  assertEquals(refused.response.statusCode, 401);
+  assertEquals(body(refused.response).message, UNAUTHORIZED_MESSAGE);
+  assertStringIncludes(
+    JSON.parse(refused.logs[0]).outcome,
+    "lifetime too long",
+  );
+  assertEquals(refused.sts, 0);
+
+  // The control: the same two-hour token under the default (one day), and a
+  // token within the lowered maximum.
+  assertEquals((await send(twoHours, config)).response.statusCode, 200);
+  const issued = await send(oneHour, short);
+  assertEquals(issued.response.statusCode, 200, issued.response.body);
+  assertEquals(issued.sts, 1);
+});
+
 Deno.test("handler: oversized, non-JSON and malformed requests get 400", async (t) => {
   const token = await signer.sign(claims());
   const huge = "x".repeat(MAX_REQUEST_BYTES + 1);
