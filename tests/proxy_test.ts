@@ -71,7 +71,7 @@ function assertNoSecrets(result: { error?: string; stderr: string }) {
   }
 }
 
-Deno.test("proxy client: sends the ID token and duration signed with the given credentials (not the machine's), and returns the issued credentials", async () => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): sends the ID token and duration signed with the given credentials (not the machine's), and returns the issued credentials", async () => {
   answer = () => proxyAnswer(200, issued);
   seen.length = 0;
   const result = await invoke({
@@ -103,13 +103,13 @@ Deno.test("proxy client: sends the ID token and duration signed with the given c
   });
 });
 
-Deno.test("proxy client: the endpoint can also come from AWS_ENDPOINT_URL", async () => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): the endpoint can also come from AWS_ENDPOINT_URL", async () => {
   answer = () => proxyAnswer(200, issued);
   const result = await invoke({ AWS_ENDPOINT_URL: endpoint });
   assert.equal(result.ok, true, result.error);
 });
 
-Deno.test("proxy client: a refusal by the proxy is a ProxyError quoting its status and message", async () => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): a refusal by the proxy is a ProxyError quoting its status and message", async () => {
   answer = () =>
     proxyAnswer(401, {
       error: "Unauthorized",
@@ -125,7 +125,7 @@ Deno.test("proxy client: a refusal by the proxy is a ProxyError quoting its stat
   assertNoSecrets(result);
 });
 
-Deno.test("proxy client: a function error (X-Amz-Function-Error) is a ProxyError", async () => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): a function error (X-Amz-Function-Error) is a ProxyError", async () => {
   answer = () =>
     new Response(
       JSON.stringify({
@@ -139,7 +139,7 @@ Deno.test("proxy client: a function error (X-Amz-Function-Error) is a ProxyError
   assert.match(result.error!, /failed \(Unhandled\)/);
 });
 
-Deno.test("proxy client: unreadable answers are ProxyErrors that name what was wrong, never the content", async (t) => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): unreadable answers are ProxyErrors that name what was wrong, never the content", async (t) => {
   const cases: [string, () => Response, RegExp][] = [
     ["payload not JSON", () => new Response("<html>"), /not JSON/],
     ["no statusCode", () => new Response('{"body":"{}"}'), /no statusCode/],
@@ -166,7 +166,7 @@ Deno.test("proxy client: unreadable answers are ProxyErrors that name what was w
   }
 });
 
-Deno.test("proxy client: a function that does not exist is a ProxyError saying so", async () => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): a function that does not exist is a ProxyError saying so", async () => {
   answer = () =>
     new Response(
       JSON.stringify({
@@ -183,7 +183,7 @@ Deno.test("proxy client: a function that does not exist is a ProxyError saying s
   assert.match(result.error!, /was not found/);
 });
 
-Deno.test("proxy client: Lambda that cannot be reached is a ProxyError", async () => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): Lambda that cannot be reached is a ProxyError", async () => {
   const result = await invoke({
     AWS_ENDPOINT_URL_LAMBDA: "http://127.0.0.1:9",
   });
@@ -192,7 +192,7 @@ Deno.test("proxy client: Lambda that cannot be reached is a ProxyError", async (
   assertNoSecrets(result);
 });
 
-Deno.test("proxy client: a proxy that does not answer in time is a ProxyError", async () => {
+Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): a proxy that does not answer in time is a ProxyError", async () => {
   answer = (request) =>
     new Promise<Response>((resolve) =>
       request.signal.addEventListener(
