@@ -108,7 +108,9 @@ export async function readJsonObjectFile(
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
+  } catch {
+    // No `cause`: V8's message quotes the text near the error, which may be
+    // the client secret, and `--debug` prints the causes.
     const where = findJsonSyntaxError(text);
     const hint =
       `Fix the file there, or delete it and run ${what.command} to write a new one.`;
@@ -118,7 +120,6 @@ export async function readJsonObjectFile(
           `line ${where.line}, column ${where.column} ` +
           `(${path}:${where.line}:${where.column}). ${hint}`
         : `The ${what.name} ${path} is not valid JSON. ${hint}`,
-      { cause: error },
     );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {

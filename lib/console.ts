@@ -316,13 +316,15 @@ export async function getSigninToken(
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
   } catch (error) {
+    // No `cause`: Deno's fetch error quotes the request address, whose
+    // Session holds the secret key and session token, and `--debug` prints
+    // the causes.
     throw new NetworkError(
       `Could not reach ${where}: ${
         (error as Error)?.name === "TimeoutError"
           ? "no answer in time"
           : "the connection failed"
       }. Check your network, or ${FEDERATION_ENDPOINT_ENV}.`,
-      { cause: error },
     );
   }
   const body = await response.text();

@@ -34,6 +34,13 @@ export interface OpenUrlOptions {
   os?: typeof Deno.build.os;
 }
 
+/** This tool's secrets, kept out of the browser's environment. */
+const BROWSER_UNSET = [
+  "COGNITO_PASSWORD",
+  "COGNITO_NEW_PASSWORD",
+  "COGNITO_CLIENT_SECRET",
+];
+
 /** How long an opener has to fail before it counts as having started. */
 const SETTLE_MS = 1500;
 
@@ -65,7 +72,9 @@ export function openerCommands(
  * Opens `url` in a browser. Resolves once the opener has started (it is left
  * running: a browser started by `$BROWSER` may live on); throws
  * {@linkcode BrowserOpenError} when no opener could be run or it failed
- * within a moment. Never prints `url`.
+ * within a moment. Never prints `url`. The opener runs without
+ * `COGNITO_PASSWORD`, `COGNITO_NEW_PASSWORD` and `COGNITO_CLIENT_SECRET` in
+ * its environment.
  *
  * @example
  * ```ts ignore
@@ -80,10 +89,15 @@ export async function openUrl(
     os?: typeof Deno.build.os;
   },
 ): Promise<void> {
-  const env = options?.env;
-  const childEnv = env === undefined ? undefined : Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] =>
-      entry[1] !== undefined
+  // The browser may live on for days and start other programs: it gets the
+  // environment without this tool's own secrets (names in any case, as
+  // Windows matches them).
+  const childEnv = Object.fromEntries(
+    Object.entries(options?.env ?? Deno.env.toObject()).filter((
+      entry,
+    ): entry is [string, string] =>
+      entry[1] !== undefined &&
+      !BROWSER_UNSET.includes(entry[0].toUpperCase())
     ),
   );
   const commands = openerCommands(url, options);
@@ -94,7 +108,8 @@ export async function openUrl(
     try {
       child = new Deno.Command(program, {
         args,
-        ...(childEnv ? { env: childEnv, clearEnv: true } : {}),
+        env: childEnv,
+        clearEnv: true,
         stdin: "null",
         stdout: "null",
         stderr: "null",

@@ -450,6 +450,20 @@ Deno.test("loadConfigFile does not quote the file's text in a JSON error", async
   });
 });
 
+Deno.test("loadConfigFile's JSON error keeps no cause that quotes the file's text (--debug prints causes)", async () => {
+  await withTempDir("config_test_", async (dir) => {
+    const path = join(dir, "c.json");
+    // An unquoted value: V8's own message would quote the start of it.
+    await Deno.writeTextFile(path, '{"client_secret": Zq7secretvalue9}');
+    const error = await configErrorFromAsync(() => loadConfigFile(path));
+    const said: string[] = [];
+    for (let e: unknown = error; e; e = (e as Error).cause) {
+      said.push(String((e as Error).message ?? e));
+    }
+    assert.ok(!said.join("\n").includes("Zq7"), said.join("\n"));
+  });
+});
+
 Deno.test("loadConfigFile rejects a top level that is not an object", async () => {
   await withTempDir("config_test_", async (dir) => {
     const path = join(dir, "c.json");

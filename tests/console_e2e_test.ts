@@ -181,6 +181,26 @@ Deno.test("console: a Session the stand-in for AWS's federation endpoint refuses
   assert.equal(federation.tokenRequests.length, 1);
 });
 
+Deno.test("console --debug: a federation endpoint that cannot be reached (a closed loopback port) is exit 9, and the causes printed do not quote the request address, which holds the secret key and session token", async () => {
+  await using home = await homeWithSession("default");
+  // A port that was free a moment ago: nothing answers there.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const run = await runAuth(["console", "--print", "--debug"], {
+    ...home.env,
+    COGNITO_FEDERATION_ENDPOINT: `http://127.0.0.1:${port}/federation`,
+  });
+  assert.equal(run.code, ExitCode.network, run.stderr);
+  assert.match(run.stderr, /Could not reach AWS's federation endpoint/);
+  assert.equal(run.stdout, "");
+  assert.ok(
+    !run.stderr.includes("Session="),
+    "the request address was printed",
+  );
+  assertNoSecrets(run.stderr, []);
+});
+
 Deno.test("console refreshes a saved sign-in that is close to expiry through moto and signs in with the new keys (stand-in for AWS's federation endpoint)", async () => {
   const { moto, relay, userEnv } = await relayedMoto;
   await using federation = startFederationStandIn();

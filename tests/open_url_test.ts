@@ -93,3 +93,47 @@ Deno.test("openUrl: nothing to run, or an opener that fails at once, is a clear 
   assert.match(failed.message, /broken-browser ended with exit code 3/);
   assert.ok(!failed.message.includes(URL_WITH_AMPERSANDS));
 });
+
+Deno.test("openUrl: the browser (a stand-in script that records its environment) does not inherit this tool's password or client secret, given or inherited", async () => {
+  await using openers = await openerFolder();
+  const recorder = `${openers.dir}/env-browser`;
+  await Deno.writeTextFile(
+    recorder,
+    `#!/bin/sh\nenv > "${openers.dir}/env-browser.env"\n`,
+    { mode: 0o755 },
+  );
+  const secrets = {
+    COGNITO_PASSWORD: "pw-Zq7-given",
+    COGNITO_NEW_PASSWORD: "newpw-Zq7-given",
+    COGNITO_CLIENT_SECRET: "cs-Zq7-given",
+  };
+  const seen = () => Deno.readTextFile(`${openers.dir}/env-browser.env`);
+
+  await openUrl(URL_WITH_AMPERSANDS, {
+    env: { PATH: "/usr/bin:/bin", BROWSER: recorder, ...secrets },
+    os: "linux",
+  });
+  const given = await seen();
+  assert.match(given, /^PATH=\/usr\/bin:\/bin$/m);
+  assert.ok(!given.includes("Zq7"), given);
+
+  // No env given: this process's own environment, without the secrets.
+  const saved = Object.fromEntries(
+    ["BROWSER", ...Object.keys(secrets)].map((n) => [n, Deno.env.get(n)]),
+  );
+  try {
+    Deno.env.set("BROWSER", recorder);
+    for (const [name, value] of Object.entries(secrets)) {
+      Deno.env.set(name, value.replace("given", "inherited"));
+    }
+    await openUrl(URL_WITH_AMPERSANDS, { os: "linux" });
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  }
+  const inherited = await seen();
+  assert.match(inherited, /^BROWSER=/m);
+  assert.ok(!inherited.includes("Zq7"), inherited);
+});
