@@ -89,6 +89,19 @@ const assertStringIncludes = (text: string, part: string) =>
     `expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`,
   );
 
+/** The function's settings for one app client, JWKS from `jwksUri`. */
+function oneClientEnv(jwksUri: string): Record<string, string> {
+  return {
+    AWS_REGION: "us-east-1",
+    COGNITO_USER_POOL_ID: POOL_ID,
+    COGNITO_CLIENT_ID: CLIENT_ID,
+    DEFAULT_ROLE_ARN: ROLE,
+    IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
+    IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
+    COGNITO_JWKS_URI: jwksUri,
+  };
+}
+
 const config: ProxyConfig = loadProxyConfig({
   AWS_REGION: "us-east-1",
   COGNITO_USER_POOL_ID: POOL_ID,
@@ -422,13 +435,7 @@ Deno.test("handler: the clock passed in is also applied to expiry", async () => 
 
 Deno.test("handler: MAX_TOKEN_LIFETIME_SECONDS lowers the longest token lifetime accepted: with 3600, a two-hour token the default accepts gets 401 and a one-hour token is issued", async () => {
   const short = loadProxyConfig({
-    AWS_REGION: "us-east-1",
-    COGNITO_USER_POOL_ID: POOL_ID,
-    COGNITO_CLIENT_ID: CLIENT_ID,
-    DEFAULT_ROLE_ARN: ROLE,
-    IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
-    IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
-    COGNITO_JWKS_URI: jwks.url,
+    ...oneClientEnv(jwks.url),
     MAX_TOKEN_LIFETIME_SECONDS: "3600",
   });
   const now = Math.floor(Date.now() / 1000);
@@ -648,15 +655,7 @@ Deno.test("verifier: keys only come over https, and keys that cannot be fetched 
   const httpUrl = `http://127.0.0.1:${plainJwks.addr.port}/jwks.json`;
   let refused = "";
   try {
-    loadProxyConfig({
-      AWS_REGION: "us-east-1",
-      COGNITO_USER_POOL_ID: POOL_ID,
-      COGNITO_CLIENT_ID: CLIENT_ID,
-      DEFAULT_ROLE_ARN: ROLE,
-      IAM_USER_ACCESS_KEY_ID: IAM_KEY_ID,
-      IAM_USER_SECRET_ACCESS_KEY: IAM_SECRET,
-      COGNITO_JWKS_URI: httpUrl,
-    });
+    loadProxyConfig(oneClientEnv(httpUrl));
   } catch (error) {
     refused = (error as Error).message;
   }
