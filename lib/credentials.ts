@@ -66,8 +66,21 @@ export function isoSeconds(date: Date): string {
 }
 
 /**
- * Formats an expiry for people: local date and time with the zone, and how
- * long from `now`, e.g. `2026-11-26 14:30:00 CET, in 59 min`.
+ * Formats an expiry for people: local date and time with the zone as its
+ * offset from UTC, and how long from `now`, e.g.
+ * `2026-11-26 14:30:00 UTC+01:00, in 59 min` (plain `UTC` on a clock set to
+ * UTC). The offset comes from the date itself: a zone name (`CET`) would
+ * need `Intl.DateTimeFormat`, whose first use sets up ICU's time zone data
+ * for about 24 ms, a tenth of a whole sign-in (issue 17).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeExpiry } from "./credentials.ts";
+ * const now = new Date("2030-01-01T12:00:00Z");
+ * const text = describeExpiry(new Date("2030-01-01T12:59:00Z"), now);
+ * assert.match(text, /^2030-01-01 \d\d:59:00 UTC([+-]\d\d:\d\d)?, in 59 min$/);
+ * ```
  */
 export function describeExpiry(expiration: Date, now: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
@@ -76,11 +89,19 @@ export function describeExpiry(expiration: Date, now: Date): string {
   }-${pad(expiration.getDate())} ${pad(expiration.getHours())}:${
     pad(expiration.getMinutes())
   }:${pad(expiration.getSeconds())}`;
-  const zone = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
-    .formatToParts(expiration).find((p) => p.type === "timeZoneName")?.value ??
-    "";
   const seconds = Math.round((expiration.getTime() - now.getTime()) / 1000);
-  return `${local}${zone ? " " + zone : ""}, ${describeDuration(seconds)}`;
+  return `${local} ${utcOffset(expiration)}, ${describeDuration(seconds)}`;
+}
+
+/** `UTC`, or `UTC+01:00` / `UTC-05:30`: the local zone's offset at `date`. */
+function utcOffset(date: Date): string {
+  const minutes = -date.getTimezoneOffset();
+  if (minutes === 0) return "UTC";
+  const abs = Math.abs(minutes);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `UTC${minutes < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}:${
+    pad(abs % 60)
+  }`;
 }
 
 function describeDuration(seconds: number): string {
