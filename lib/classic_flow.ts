@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { identityPoolClient } from "./cognito_sdk.ts";
 import { ROLE_ARN_PATTERN } from "./config.ts";
 import type { TemporaryCredentials } from "./credentials.ts";
 import {
@@ -83,11 +84,10 @@ export async function classicFlowCredentials(
     );
   }
   const region = identityPoolRegion(options.identityPoolId);
-  const [identitySdk, stsSdk] = await Promise.all([
-    import("@aws-sdk/client-cognito-identity"),
+  const [{ sdk: identitySdk, client: identity }, stsSdk] = await Promise.all([
+    identityPoolClient(region),
     import("@aws-sdk/client-sts"),
   ]);
-  const identity = new identitySdk.CognitoIdentityClient({ region });
   const sts = new stsSdk.STSClient({ region });
   const logins = userPoolLogins(options.userPoolId, options.idToken);
   const openIdToken = async (identityId: string) => {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
-import { identityPoolSdk } from "./cognito_sdk.ts";
+import { identityPoolClient, identityPoolSdk } from "./cognito_sdk.ts";
 import type { TemporaryCredentials } from "./credentials.ts";
 import {
   errorName,
@@ -96,9 +96,8 @@ export async function getIdentityId(
 export async function exchangeIdToken(
   options: IdentityExchangeOptions,
 ): Promise<IdentityExchangeResult> {
-  const sdk = await identityPoolSdk();
   const region = identityPoolRegion(options.identityPoolId);
-  const client = new sdk.CognitoIdentityClient({ region });
+  const { sdk, client } = await identityPoolClient(region);
   const logins = userPoolLogins(options.userPoolId, options.idToken);
   const getCredentials = async (identityId: string) => {
     const out = await client.send(

@@ -18,6 +18,7 @@ import {
   sectionName,
   updateProfileFile,
 } from "./aws_files.ts";
+import { userPoolClient } from "./cognito_sdk.ts";
 import { CREDENTIALS_FILE_KEYS } from "./credentials.ts";
 import { CliError, errorName, isNetworkFailure } from "./errors.ts";
 import { readSession, removeSession, type Session } from "./session_cache.ts";
@@ -161,11 +162,7 @@ async function revoke(
     }
   }
   const region = userPoolRegion(session.userPoolId);
-  const sdk = await import("@aws-sdk/client-cognito-identity-provider");
-  const client = new sdk.CognitoIdentityProviderClient({
-    region,
-    maxAttempts: 2,
-  });
+  const { sdk, client } = await userPoolClient(region, { maxAttempts: 2 });
   let signedOutEverywhere = false;
   try {
     if (options.everywhere) {

@@ -17,7 +17,7 @@ import type {
   InitiateAuthCommandOutput,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { answerChallenge, type MfaKind } from "./challenges.ts";
-import { preloadCognitoSdk, userPoolSdk } from "./cognito_sdk.ts";
+import { preloadCognitoSdk, userPoolClient } from "./cognito_sdk.ts";
 import {
   ChallengeError,
   ConfigError,
@@ -239,10 +239,7 @@ export async function signInWithPassword(
   // The Identity Pool client loads along (it shares most of its code), so
   // it is ready when the tokens are.
   preloadCognitoSdk();
-  const sdk = await userPoolSdk();
-  const client = new sdk.CognitoIdentityProviderClient({
-    region: options.region,
-  });
+  const { sdk, client } = await userPoolClient(options.region);
   try {
     const srpKeys = flow === "srp" ? createSrpKeyPair() : undefined;
     const authParameters = await withSecretHash(
@@ -340,10 +337,7 @@ export async function refreshSession(
   );
   context.secrets.push(...sentSecrets(authParameters));
   preloadCognitoSdk();
-  const sdk = await userPoolSdk();
-  const client = new sdk.CognitoIdentityProviderClient({
-    region: options.region,
-  });
+  const { sdk, client } = await userPoolClient(options.region);
   try {
     let response: InitiateAuthCommandOutput;
     try {

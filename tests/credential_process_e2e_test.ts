@@ -33,7 +33,7 @@ import {
 } from "./support/fixtures.ts";
 import { requestsDuring, startRelayedMoto } from "./support/relay.ts";
 import { writeHandWrittenCredentials } from "./support/reliability.ts";
-import { awsCli, runCommand } from "./support/tools.ts";
+import { awsCli, freePort, runCommand } from "./support/tools.ts";
 
 const { moto, relay, userEnv, passwordEnv } = await startRelayedMoto();
 const adminIdp = fileClient(moto, CognitoIdentityProviderClient);
@@ -314,10 +314,11 @@ Deno.test("a credential-process cache hit makes no network call and never loads 
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   await login(home, stack, "hit");
-  // Nobody listens here: any request would fail.
+  // Nobody listens here: any request would fail. (Not port 9: `fetch`
+  // refuses the Fetch standard's "bad ports" before connecting.)
   const offline = {
     ...home.env,
-    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${freePort()}`,
     AWS_MAX_ATTEMPTS: "1",
     DENO_DIR,
   };
