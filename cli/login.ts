@@ -9,7 +9,7 @@ import {
   type Settings,
   validateSettings,
 } from "../lib/config.ts";
-import { preloadCognitoSdk } from "../lib/cognito_sdk.ts";
+import { preloadCognitoSdk, warmUpCognitoSdk } from "../lib/cognito_sdk.ts";
 import { credentialsJson, envExports } from "../lib/credential_output.ts";
 import {
   describeExpiry,
@@ -94,6 +94,25 @@ export interface LoginFlags extends Settings {
   identityProvider?: string;
   /** `--timeout` in seconds: how long browser sign-in waits. */
   timeout?: number;
+}
+
+/**
+ * The prompter, starting {@linkcode warmUpCognitoSdk} as each question is
+ * asked: the time a person takes to answer is idle time for the process.
+ */
+function warmingUpWhileAsking(prompter: Prompter): Prompter {
+  const warm = <A extends unknown[], R>(ask: (...args: A) => Promise<R>) =>
+  (
+    ...args: A
+  ) => {
+    warmUpCognitoSdk();
+    return ask(...args);
+  };
+  return {
+    text: warm(prompter.text.bind(prompter)),
+    secret: warm(prompter.secret.bind(prompter)),
+    confirm: warm(prompter.confirm.bind(prompter)),
+  };
 }
 
 /**
@@ -373,8 +392,10 @@ export async function loginCommand(
     }
   }
 
-  // A sign-in is coming: load the SDK while the prompts wait.
+  // A sign-in is coming: load the SDK while the prompts wait, and once a
+  // prompt does wait for a person, compile its request path too.
   preloadCognitoSdk();
+  if (prompter) prompter = warmingUpWhileAsking(prompter);
   if (!record.username && method.needs.includes("username")) {
     if (!prompter) {
       throw new InputRequiredError(
