@@ -4,8 +4,9 @@
  * credentials the AWS CLI and SDKs use at once.
  *
  * The parser lives in `cli/auth_program.ts`; this entry point only routes.
- * A `credential-process` cache hit is served before the parser or the AWS
- * SDK is loaded, because the AWS CLI runs it before every API call.
+ * `credential-process` is served before the parser is loaded, and a cache
+ * hit before the AWS SDK is, because the AWS CLI runs it before every API
+ * call.
  *
  * @module
  */
@@ -13,10 +14,10 @@
 if (import.meta.main) {
   const args = Deno.args;
   if (args[0] === "credential-process") {
-    const { serveCachedCredentials } = await import(
+    const { serveCredentialProcess } = await import(
       "./cli/credential_process_fast.ts"
     );
-    if (await serveCachedCredentials(args.slice(1))) Deno.exit(0);
+    if (await serveCredentialProcess(args.slice(1))) Deno.exit(0);
   }
   const [{ buildAuthProgram }, { runCli }] = await Promise.all([
     import("./cli/auth_program.ts"),

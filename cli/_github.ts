@@ -12,7 +12,7 @@ import {
   type RunnerDelivery,
   runnerProfileFiles,
 } from "../lib/github_actions.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** The two runner formats of `login`. */
 export type GithubFormat = "github" | "github-profile";

@@ -8,7 +8,7 @@ import { attributeLabel } from "../lib/challenges.ts";
 import { InputRequiredError } from "../lib/errors.ts";
 import type { Prompter } from "./terminal.ts";
 import type { MfaKind } from "../lib/user_pool.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** Asks for a new password twice until both entries match (3 tries). */
 export function askNewPassword(prompter: Prompter): () => Promise<string> {

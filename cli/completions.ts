@@ -11,7 +11,7 @@ import {
   type CommandUnknownOpts,
   type Option,
 } from "@commander-js/extra-typings";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** The shells a completion script can be printed for. */
 export const SHELLS = ["bash", "zsh", "fish"] as const;

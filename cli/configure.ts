@@ -18,7 +18,7 @@ import {
 } from "../lib/config.ts";
 import { InputRequiredError } from "../lib/errors.ts";
 import { type Prompter, terminalPrompter } from "./terminal.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** The settings flags, as commander gives them. */
 export type ConfigureFlags = Pick<Settings, SharedFlagName>;

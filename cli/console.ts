@@ -17,7 +17,7 @@ import { ConfigError } from "../lib/errors.ts";
 import { BrowserOpenError, openUrl } from "../lib/open_url.ts";
 import { readSession } from "../lib/session_cache.ts";
 import { currentSession } from "./credential_process.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** The options of `console`, as commander gives them. */
 export interface ConsoleFlags {

@@ -13,7 +13,7 @@ import { credentialProcessJson } from "../lib/credential_output.ts";
 import { refreshWindowSeconds, type Session } from "../lib/session_cache.ts";
 import { sessionCredentials } from "../lib/session_renewal.ts";
 import type { SignInInputs } from "../lib/sign_in.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** The options of `credential-process` and `exec`, as commander gives them. */
 export interface SessionFlags {

@@ -44,7 +44,7 @@ import { type Prompter, readAllStdin, terminalPrompter } from "./terminal.ts";
 import type { AuthFlow } from "../lib/user_pool.ts";
 import { deliverGithub, isGithubFormat, prepareGithubRun } from "./_github.ts";
 import { askMfaCode, askNewPassword, askUserAttributes } from "./_prompts.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** The options of `login`, as commander gives them. */
 export interface LoginFlags extends Settings {

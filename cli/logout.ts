@@ -10,7 +10,7 @@
 import { loadSettings } from "../lib/config.ts";
 import { RevocationError } from "../lib/errors.ts";
 import { logout } from "../lib/logout.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** Runs `logout`. */
 export async function logoutCommand(

@@ -6,29 +6,9 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { CommanderError } from "@commander-js/extra-typings";
-import {
-  CliError,
-  errorName,
-  ExitCode,
-  isServiceAnswer,
-} from "../lib/errors.ts";
+import { ExitCode } from "../lib/errors.ts";
+import { reportError } from "./report.ts";
 import { colorEnabled, palette } from "./terminal.ts";
-
-/** Output helpers for command files: messages go to stderr, data to stdout. */
-export const out = {
-  /** A progress or result line for people (stderr). */
-  info(message: string): void {
-    console.error(message);
-  },
-  /** A warning line (stderr, yellow on a terminal). */
-  warn(message: string): void {
-    console.error(palette(colorEnabled(Deno.stderr)).yellow(message));
-  },
-  /** Data meant for the caller (stdout). */
-  data(text: string): void {
-    console.log(text);
-  },
-};
 
 /** Parses `args`, runs the chosen action and exits with the right code. */
 export async function runCli(program: Command, args: string[]): Promise<void> {
@@ -56,70 +36,9 @@ export async function runCli(program: Command, args: string[]): Promise<void> {
 }
 
 function report(error: unknown, debug: boolean): number {
-  const paint = palette(colorEnabled(Deno.stderr));
   if (error instanceof CommanderError) {
     // --help and --version end here with exit code 0; usage errors with 1.
     return error.exitCode === 0 ? 0 : ExitCode.usage;
   }
-  if (error instanceof CliError) {
-    console.error(`${paint.red("Error:")} ${error.message}`);
-    if (debug) printCauses(error.cause);
-    return error.exitCode;
-  }
-  const message = isServiceAnswer(error)
-    ? serviceAnswer(error)
-    : error instanceof Error
-    ? error.message
-    : String(error);
-  console.error(`${paint.red("Unexpected error:")} ${message}`);
-  if (debug) {
-    // A service error's stack starts with its message: see serviceAnswer().
-    if (!isServiceAnswer(error)) console.error((error as Error)?.stack ?? "");
-    printCauses((error as Error)?.cause);
-  } else console.error("Run again with --debug for details.");
-  return ExitCode.unexpected;
-}
-
-/**
- * Prints the names and messages of a chain of causes. Only those: an SDK
- * error object can carry request details, which may hold secrets. An AWS
- * service's answer is shown by {@linkcode serviceAnswer}.
- */
-function printCauses(cause: unknown): void {
-  for (let depth = 0; cause && depth < 5; depth++) {
-    const e = cause as { name?: string; message?: string; cause?: unknown };
-    console.error(
-      `  caused by ${
-        isServiceAnswer(cause)
-          ? serviceAnswer(cause)
-          : `${e.name ?? "error"}: ${e.message ?? cause}`
-      }`,
-    );
-    cause = e.cause;
-  }
-}
-
-/**
- * An AWS service's answer as its name, HTTP status and request id, without
- * its message: services quote the request's parameters in messages (moto
- * answers a wrong SECRET_HASH with the hash, and an unknown refresh token or
- * session with the token or session id). The messages worth showing are
- * already quoted, with secrets redacted, by lib/.
- */
-function serviceAnswer(error: unknown): string {
-  const meta = (error as {
-    $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
-  }).$metadata;
-  const details = [
-    typeof meta?.httpStatusCode === "number"
-      ? `HTTP ${meta.httpStatusCode}`
-      : undefined,
-    typeof meta?.requestId === "string" &&
-      /^[\w-]{1,128}$/.test(meta.requestId)
-      ? `request id ${meta.requestId}`
-      : undefined,
-  ].filter((part) => part !== undefined);
-  return `${errorName(error)}${
-    details.length ? ` (${details.join(", ")})` : ""
-  }`;
+  return reportError(error, debug);
 }

@@ -19,7 +19,7 @@ import {
   credentialProcessLine,
   currentInvocation,
 } from "../lib/self_command.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /** The options of `setup-profile`. */
 export interface SetupProfileFlags {

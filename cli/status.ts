@@ -20,7 +20,7 @@ import {
 import { describeExpiry } from "../lib/credentials.ts";
 import { CliError, ConfigError } from "../lib/errors.ts";
 import { readSession, sessionFile } from "../lib/session_cache.ts";
-import { out } from "./run.ts";
+import { out } from "./report.ts";
 
 /**
  * Prints the status report. Exits non-zero (through a {@linkcode ConfigError})

@@ -309,8 +309,10 @@ function tracedCredentialProcess(env: Record<string, string>) {
 
 /** An npm file of an AWS SDK client, as it appears when Deno loads it. */
 const SDK_FILE = /@aws-sdk[\/\\]client-[\w-]+[\/\\](\d[\w.-]*[\/\\])?dist/;
+/** An npm file of the argument parser, as it appears when Deno loads it. */
+const PARSER_FILE = /[\/\\]commander[\/\\]\d[\w.-]*[\/\\]/;
 
-Deno.test("a credential-process cache hit makes no network call and never loads the AWS SDK (a refresh does, the control)", async () => {
+Deno.test("a credential-process cache hit makes no network call and never loads the AWS SDK (a refresh does, the control); neither loads the argument parser, and a failed refresh still exits with its own code", async () => {
   const stack = await createCognitoStack(moto);
   await using home = await makeTempHome();
   await login(home, stack, "hit");
@@ -336,7 +338,11 @@ Deno.test("a credential-process cache hit makes no network call and never loads 
     COGNITO_AUTH_REFRESH_WINDOW: "120",
   });
   assert.equal(refresh.code, ExitCode.network);
+  assert.match(refresh.stderr, /Could not reach Cognito/);
   assert.match(refresh.stderr, SDK_FILE);
+  for (const run of [hit, refresh]) {
+    assert.doesNotMatch(run.stderr, PARSER_FILE);
+  }
 });
 
 Deno.test("a malformed refresh window is refused: COGNITO_AUTH_REFRESH_WINDOW exits 3, --refresh-window exits 2", async () => {

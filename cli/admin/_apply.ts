@@ -23,7 +23,7 @@ import {
   type RolePolicyRequest,
 } from "../../lib/admin/role_policy.ts";
 import { colorEnabled, palette, type Prompter } from "../terminal.ts";
-import { out } from "../run.ts";
+import { out } from "../report.ts";
 
 /** `--yes` and `--dry-run`, taken by every command that changes AWS. */
 export interface ChangeFlags {

@@ -14,7 +14,7 @@ import {
 } from "../../lib/admin_config.ts";
 import { InputRequiredError } from "../../lib/errors.ts";
 import { type Prompter, terminalPrompter } from "../terminal.ts";
-import { out } from "../run.ts";
+import { out } from "../report.ts";
 
 /** The names, as flags. */
 export type AdminConfigureFlags = Partial<Record<AdminName, string>>;

@@ -19,7 +19,7 @@ import {
 } from "../../lib/admin/lambda_deploy.ts";
 import { isFunctionName } from "../../lib/admin/names.ts";
 import { type Prompter, terminalPrompter } from "../terminal.ts";
-import { out } from "../run.ts";
+import { out } from "../report.ts";
 import {
   type ChangeFlags,
   PROXY_SETTINGS,

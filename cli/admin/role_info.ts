@@ -10,7 +10,7 @@ import {
   describeRole,
   type RoleInfo,
 } from "../../lib/admin/roles.ts";
-import { out } from "../run.ts";
+import { out } from "../report.ts";
 import { type RoleFlags, roleSettings, withAdminContext } from "./_apply.ts";
 
 /** The options of `role info`. */
