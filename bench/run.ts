@@ -50,12 +50,18 @@ import { printResults, targetRows } from "./_report.ts";
 import { measureLatency } from "./_latency.ts";
 import { benchBrowserSignIn } from "./browser.ts";
 
-/** The command line: `--runs N`, `--only latency`. */
+/** The sections `--only` can run on their own. */
+const ONLY = ["latency", "lambda"] as const;
+
+/** The command line: `--runs N`, `--only latency|lambda`. */
 interface Options {
   /** Rounds of the slow figures. */
   runs: number;
-  /** Only section 6 (issue 17's latency against the floor). */
-  onlyLatency: boolean;
+  /**
+   * Only one section: `latency` (6, issue 17's latency against the floor)
+   * or `lambda` (5, the proxy's cold start and warm invocations).
+   */
+  only?: typeof ONLY[number];
 }
 
 function parseOptions(args: string[]): Options {
@@ -64,7 +70,7 @@ function parseOptions(args: string[]): Options {
     Deno.exit(2);
   };
   let runs = 7;
-  let onlyLatency = false;
+  let only: Options["only"];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--") continue; // `deno task bench -- --runs 9`
     if (args[i] === "--runs") {
@@ -73,11 +79,14 @@ function parseOptions(args: string[]): Options {
         usage("--runs must be a whole number of at least 5");
       }
     } else if (args[i] === "--only") {
-      if (args[++i] !== "latency") usage("--only takes: latency");
-      onlyLatency = true;
-    } else usage(`unknown option ${args[i]} (--runs N, --only latency)`);
+      const name = args[++i];
+      only = ONLY.find((section) => section === name) ??
+        usage(`--only takes: ${ONLY.join(", ")}`);
+    } else {
+      usage(`unknown option ${args[i]} (--runs N, --only ${ONLY.join("|")})`);
+    }
   }
-  return { runs, onlyLatency };
+  return { runs, only };
 }
 
 /** Issue 17's targets, and the ones already met that must stay met. */
@@ -163,7 +172,7 @@ async function main(
     cleanup.add(() => ps.stop());
     return ps;
   });
-  const bundles = options.onlyLatency ? undefined : await bundleEntries(bench);
+  const bundles = options.only ? undefined : await bundleEntries(bench);
   const ps: ProxyStack = await stackStarted;
 
   if (bundles) {
@@ -196,8 +205,13 @@ async function main(
     results.requests.push(...browser.requests);
   }
 
-  section("6. Sign-in against the protocol floor");
-  await measureLatency(bench, ps);
+  if (options.only === "lambda") {
+    section("5. Lambda proxy");
+    await measureLambda(bench, ps);
+  } else {
+    section("6. Sign-in against the protocol floor");
+    await measureLatency(bench, ps);
+  }
   section("done");
 }
 
@@ -239,7 +253,8 @@ if (import.meta.main) {
       noRegression: targetRows(
         results.figures,
         NO_REGRESSION_TARGETS,
-        results.requests,
+        // Section 5 alone counts no sign-in's requests.
+        options.only === "lambda" ? undefined : results.requests,
       ),
     };
   } catch (error) {
