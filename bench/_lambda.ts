@@ -172,7 +172,7 @@ export async function measureLambda(
     const out = await client.send(
       new AssumeRoleCommand({
         RoleArn: ps.roleArn,
-        RoleSessionName: roleSessionName(identity.username),
+        RoleSessionName: await roleSessionName(identity.username),
         DurationSeconds: 3600,
         Tags: sessionTags(identity),
       }),
@@ -236,7 +236,7 @@ export async function measureLambda(
         secretAccessKey: ps.proxyUser.secretAccessKey,
         request: {
           roleArn: ps.roleArn,
-          sessionName: roleSessionName(identity.username),
+          sessionName: await roleSessionName(identity.username),
           durationSeconds: 3600,
           tags: sessionTags(identity),
         },

@@ -1,12 +1,14 @@
 /**
  * Builds the proxy's deployment package for the `provided.al2023` custom
- * runtime: `deno bundle` turns `lambda/main.ts` and its npm dependencies into
- * one self-contained file, and the zip holds it next to an executable
- * `bootstrap` that starts it on Deno. `deno task build:lambda` runs this and
- * prints the zip's size.
+ * runtime: esbuild turns `lambda/main.ts` and its npm dependencies into a
+ * self-contained entry and the chunks it imports lazily, and the zip holds
+ * them next to an executable `bootstrap` that starts them on Deno.
+ * `deno task build:lambda` runs this and prints the zip's size.
  *
  * @module
  */
+import * as esbuild from "esbuild";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createZip } from "./zip.ts";
 
@@ -25,10 +27,9 @@ export const DEFAULT_DENO_PATH = "/opt/bin/deno";
  * The `bootstrap` script. It runs the bundle with no config file, no lock
  * file and no remote or npm loading (the bundle is self-contained), with
  * DENO_DIR in /tmp (the only writable place on Lambda) and only the
- * permissions the function uses: network, environment, `sys` (Deno 2.9's
- * `node:https` asks for a `sys` permission named "ca" that cannot be
- * granted on its own), and reading its own folder (the task root), from
- * which the chunks are imported on demand.
+ * permissions the function uses: network, environment, and reading its own
+ * folder (the task root), from which the chunks are imported on demand. No
+ * `sys`: that was for `node:https`, which the browser build does not use.
  *
  * Two flags are for the cold start, which is the only start a process has
  * on Lambda (each execution environment runs one process, with an empty
@@ -53,7 +54,7 @@ root="$(dirname "$0")"
 exec "\${DENO_PATH:-${DEFAULT_DENO_PATH}}" run \\
   --no-config --no-lock --no-remote --no-npm --no-prompt \\
   --unstable-lazy-dynamic-imports --no-code-cache \\
-  --allow-net --allow-env --allow-sys --allow-read="$root" \\
+  --allow-net --allow-env --allow-read="$root" \\
   "$root/${BUNDLE_NAME}"
 `;
 
@@ -72,6 +73,102 @@ export interface LambdaBuild {
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
+ * Keeps the XML parser of `@aws-sdk/xml-builder` (STS answers in XML) its
+ * plain JavaScript one: the package's browser build parses with the DOM's
+ * `DOMParser`, which Deno does not have (a `ReferenceError` on the first
+ * answer). The plain parser imports nothing from Node.
+ */
+const xmlParserWithoutDom: esbuild.Plugin = {
+  name: "xml-parser-without-dom",
+  setup(build) {
+    build.onResolve(
+      { filter: /^\.\/xml-parser$/ },
+      (args) =>
+        /[\\/]@aws-sdk[\\/]xml-builder[\\/]/.test(args.importer)
+          ? { path: `${dirname(args.importer)}/xml-parser.js` }
+          : undefined,
+    );
+  },
+};
+
+/**
+ * Bundles `lambda/main.ts` for the browser platform, with `work` as scratch
+ * space, and returns the files (the entry named {@linkcode BUNDLE_NAME}).
+ *
+ * Why the browser builds (issue 17): the npm packages' Node builds import
+ * Node's modules (`aws-jwt-verify`: `node:crypto`, `node:https`; the STS
+ * client: `node:fs`, `node:os`, `node:http`... for its settings, credential
+ * files and HTTP handler), and the first import of any of them makes Deno
+ * compile most of its Node compatibility layer, ~45 to 65 ms of every cold
+ * start. Their browser builds use WebCrypto and `fetch` and read no files
+ * and no environment (`config.ts` reads the endpoint settings instead), so
+ * the function loads no Node module at all. The browser platform makes that
+ * a build error rather than a slower start: a `node:` import does not
+ * resolve.
+ *
+ * Why esbuild and not `deno bundle`: the SDK clients choose their browser
+ * settings through the `browser` field of their package.json
+ * (`"./dist-es/runtimeConfig": "./dist-es/runtimeConfig.browser"`), and
+ * Deno 2.9's bundler maps the file but does not add the `.js`, so the build
+ * fails ("Cannot read file: .../runtimeConfig.browser"). esbuild resolves
+ * from a `node_modules` folder, which `deno install` lays out in `work` from
+ * the lock file and the npm cache.
+ */
+async function bundle(
+  work: string,
+): Promise<{ name: string; data: Uint8Array; mode: number }[]> {
+  await Deno.copyFile(`${ROOT}deno.json`, `${work}/deno.json`);
+  await Deno.copyFile(`${ROOT}deno.lock`, `${work}/deno.lock`);
+  const install = await new Deno.Command(Deno.execPath(), {
+    args: ["install", "--quiet", "--frozen", "--node-modules-dir=auto"],
+    cwd: work,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!install.success) {
+    throw new Error(
+      `deno install failed:\n${new TextDecoder().decode(install.stderr)}`,
+    );
+  }
+  try {
+    const result = await esbuild.build({
+      entryPoints: [`${ROOT}lambda/main.ts`],
+      bundle: true,
+      // Lazily imported modules (the STS client) stay in their own files:
+      // a cold start parses them only once a token has been verified.
+      splitting: true,
+      // Not "[name]-[hash]": names like "index.browser" would put dots in
+      // the file names.
+      chunkNames: "chunk-[hash]",
+      format: "esm",
+      minify: true,
+      platform: "browser",
+      nodePaths: [`${work}/node_modules`],
+      plugins: [xmlParserWithoutDom],
+      outdir: `${work}/out`,
+      write: false,
+      logLevel: "silent",
+    });
+    // The entry is imported by no chunk, so it can take the bundle's name.
+    return result.outputFiles.map((file) => {
+      const name = file.path.slice(file.path.lastIndexOf("/") + 1);
+      return {
+        name: name === "main.js" ? BUNDLE_NAME : name,
+        data: file.contents,
+        mode: 0o644,
+      };
+    });
+  } catch (error) {
+    const errors = (error as { errors?: esbuild.Message[] }).errors;
+    if (!errors) throw error;
+    const text = await esbuild.formatMessages(errors, { kind: "error" });
+    throw new Error(`esbuild failed:\n${text.join("")}`);
+  } finally {
+    await esbuild.stop();
+  }
+}
+
+/**
  * Bundles `lambda/main.ts` and writes the zip (default `dist/lambda.zip`).
  *
  * @example
@@ -85,52 +182,9 @@ export async function buildLambdaZip(
   const zipFile = options.outFile ?? `${ROOT}dist/lambda.zip`;
   const work = await Deno.makeTempDir({ prefix: "lambda-build-" });
   try {
-    const outDir = `${work}/out`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--minify",
-        "--platform=deno",
-        // Lazily imported modules (the STS client) stay in their own files:
-        // a cold start no longer parses them, nor loads the Node modules
-        // only they use, before the first request.
-        "--code-splitting",
-        "--config",
-        `${ROOT}deno.json`,
-        "--outdir",
-        outDir,
-        `${ROOT}lambda/main.ts`,
-      ],
-      cwd: ROOT,
-      // The `module` export condition, which esbuild adds by default and
-      // `deno bundle` does not: `@smithy/core` and `@aws-sdk/core` then
-      // resolve to their ES module builds (`dist-es`, the same Node code)
-      // rather than CommonJS (`dist-cjs`), which the bundler can tree-shake
-      // and a cold start need not wrap in `require` shims: ~110 KB less to
-      // load with the STS client, ~70 ms off a cold start (issue 17). Their
-      // browser builds sit under the `browser` condition, not set here.
-      env: { DENO_CONDITIONS: "module" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `deno bundle failed:\n${new TextDecoder().decode(out.stderr)}`,
-      );
-    }
-    // The entry is imported by no chunk, so it can take the bundle's name.
-    const files: { name: string; data: Uint8Array; mode: number }[] = [];
-    for await (const entry of Deno.readDir(outDir)) {
-      if (!entry.isFile) continue;
-      files.push({
-        name: entry.name === "main.js" ? BUNDLE_NAME : entry.name,
-        data: await Deno.readFile(`${outDir}/${entry.name}`),
-        mode: 0o644,
-      });
-    }
+    const files = await bundle(work);
     const entry = files.find((file) => file.name === BUNDLE_NAME);
-    if (!entry) throw new Error("deno bundle wrote no main.js");
+    if (!entry) throw new Error("esbuild wrote no main.js");
     // A stable order: the same sources give the same zip.
     files.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     const zip = await createZip([

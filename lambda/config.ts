@@ -65,6 +65,15 @@ export interface ProxyConfig {
    * `https://cognito-idp.<pool region>.amazonaws.com`.
    */
   cognitoEndpoint: string;
+  /**
+   * STS endpoint from the SDK's standard settings: `AWS_ENDPOINT_URL_STS`,
+   * else `AWS_ENDPOINT_URL` (both ignored when
+   * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`); undefined means STS's own
+   * endpoint for {@linkcode ProxyConfig.region}. Read here because the
+   * bundled function carries the SDK's browser build, which reads no
+   * environment.
+   */
+  stsEndpoint?: string;
 }
 
 /** Values of `ACCESS_TOKEN_CHECK`. */
@@ -102,7 +111,7 @@ const REGION = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
  * `IAM_USER_SECRET_ACCESS_KEY`, `COGNITO_JWKS_URI` (optional, https only),
  * `ROLE_MAX_SESSION_DURATION`, `MAX_TOKEN_LIFETIME_SECONDS` and
  * `ACCESS_TOKEN_CHECK` (optional), and the SDK's endpoint settings for
- * Cognito User Pools.
+ * Cognito User Pools and STS.
  *
  * @example
  * ```ts
@@ -244,6 +253,18 @@ export function loadProxyConfig(
     );
   }
 
+  const stsEndpoint = ignoreEndpoints
+    ? undefined
+    : get("AWS_ENDPOINT_URL_STS") ?? get("AWS_ENDPOINT_URL");
+  if (
+    stsEndpoint !== undefined &&
+    !/^https?:$/.test(parseUrl(stsEndpoint)?.protocol ?? "")
+  ) {
+    throw new ProxyConfigError(
+      "AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) must be an http(s) URL.",
+    );
+  }
+
   return {
     region,
     userPoolId: userPoolId!,
@@ -259,6 +280,7 @@ export function loadProxyConfig(
     maxTokenLifetimeSeconds,
     accessTokenCheck: check,
     cognitoEndpoint: cognitoEndpoint.replace(/\/+$/, ""),
+    ...stsEndpoint === undefined ? {} : { stsEndpoint },
   };
 }
 

@@ -408,7 +408,7 @@ async function assumeRole(
 ): Promise<IssuedCredentials> {
   const request = {
     roleArn,
-    sessionName: roleSessionName(identity.username),
+    sessionName: await roleSessionName(identity.username),
     durationSeconds,
     tags: sessionTags(identity),
   };

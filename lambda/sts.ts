@@ -4,9 +4,14 @@
  *
  * The STS client is created with explicit credentials, so the SDK never looks
  * at the function's own execution-role credentials or any other source. Its
- * endpoint comes from the SDK's standard settings (`AWS_ENDPOINT_URL_STS`,
- * `AWS_ENDPOINT_URL`, region). `@aws-sdk/client-sts` is imported lazily: the
- * paths that reject a request never evaluate it.
+ * region and endpoint are passed explicitly too (`ProxyConfig.region` and
+ * `stsEndpoint`, read from the SDK's standard settings by `config.ts`): the
+ * bundled function carries the SDK's browser build, which reads no
+ * environment and no files, and so loads none of Deno's Node compatibility
+ * modules on a cold start (issue 17). Unbundled (tests, benchmarks) the same
+ * code runs the SDK's Node build, which would read them itself.
+ * `@aws-sdk/client-sts` is imported lazily: the paths that reject a request
+ * never evaluate it.
  *
  * @module
  */
@@ -140,13 +145,16 @@ export function sessionTags(
 
 /**
  * The real {@linkcode RoleAssumer}: one STS client per process, created on
- * first use with the IAM user's keys, over one fetch handler whose
- * connection is reused across invocations. `clientOptions` passes SDK client
- * settings through (e.g. `endpoint`); without it the SDK reads its standard
- * settings from the environment.
+ * first use with the IAM user's keys, the region and the endpoint
+ * (`config.stsEndpoint`, else STS's own for the region), over one fetch
+ * handler whose connection is reused across invocations. `clientOptions`
+ * passes SDK client settings through (e.g. `endpoint`, which wins over
+ * `config.stsEndpoint`).
  */
 export function createStsRoleAssumer(
-  config: Pick<ProxyConfig, "region" | "accessKeyId" | "secretAccessKey">,
+  config:
+    & Pick<ProxyConfig, "region" | "accessKeyId" | "secretAccessKey">
+    & Partial<Pick<ProxyConfig, "stsEndpoint">>,
   clientOptions: { endpoint?: string } = {},
 ): RoleAssumer {
   let loaded: Promise<{ sdk: StsSdk; client: StsClient }> | undefined;
@@ -157,6 +165,7 @@ export function createStsRoleAssumer(
     ]).then(([sdk, { FetchHttpHandler }]) => ({
       sdk,
       client: new sdk.STSClient({
+        ...config.stsEndpoint ? { endpoint: config.stsEndpoint } : {},
         ...clientOptions,
         region: config.region,
         credentials: {

@@ -69,7 +69,7 @@ export { roleSessionName } from "./role_session_name.ts";
  *   identityPoolId, userPoolId, idToken,
  *   roleArn: "arn:aws:iam::123456789012:role/CognitoClassicRole",
  *   durationSeconds: 8 * 3600,
- *   sessionName: roleSessionName("alice"),
+ *   sessionName: await roleSessionName("alice"),
  * });
  * ```
  */

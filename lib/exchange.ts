@@ -108,7 +108,7 @@ export async function credentialsFromIdToken(
       idToken: options.idToken,
       roleArn: record.classicRoleArn,
       durationSeconds: duration,
-      sessionName: roleSessionName(username),
+      sessionName: await roleSessionName(username),
       cachedIdentityId,
     });
     await writeCachedIdentityId(cache, identityKey, classic.identityId);

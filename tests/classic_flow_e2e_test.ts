@@ -64,7 +64,7 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
   assert.equal(assume.get("DurationSeconds"), "7200");
   assert.equal(
     assume.get("RoleSessionName"),
-    roleSessionName(stack.username),
+    await roleSessionName(stack.username),
   );
 
   const text = await Deno.readTextFile(home.credentialsFile);
@@ -89,9 +89,9 @@ Deno.test("login --flow classic: GetId, GetOpenIdToken, an unsigned AssumeRoleWi
   const roleName = stack.roleArn.split("/").pop();
   assert.equal(
     JSON.parse(who.stdout).Arn,
-    `arn:aws:sts::123456789012:assumed-role/${roleName}/${
-      roleSessionName(stack.username)
-    }`,
+    `arn:aws:sts::123456789012:assumed-role/${roleName}/${await roleSessionName(
+      stack.username,
+    )}`,
   );
 
   const session = (await readSession(home.env, "classic"))!;

@@ -156,3 +156,35 @@ Deno.test("config: MAX_TOKEN_LIFETIME_SECONDS defaults to one day and takes 300.
     );
   }
 });
+
+Deno.test("config: the STS endpoint follows the SDK's settings (AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, neither with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), is unset without them, and must be an http(s) URL", () => {
+  assert.equal(loadProxyConfig(BASE).stsEndpoint, undefined);
+  assert.equal(
+    loadProxyConfig({ ...BASE, AWS_ENDPOINT_URL: "http://127.0.0.1:5000" })
+      .stsEndpoint,
+    "http://127.0.0.1:5000",
+  );
+  assert.equal(
+    loadProxyConfig({
+      ...BASE,
+      AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
+      AWS_ENDPOINT_URL_STS: "https://sts.example",
+    }).stsEndpoint,
+    "https://sts.example",
+  );
+  assert.equal(
+    loadProxyConfig({
+      ...BASE,
+      AWS_ENDPOINT_URL_STS: "https://sts.example",
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true",
+    }).stsEndpoint,
+    undefined,
+  );
+  assert.throws(
+    () => loadProxyConfig({ ...BASE, AWS_ENDPOINT_URL_STS: "file:///etc" }),
+    (error: Error) =>
+      error instanceof ProxyConfigError &&
+      error.message.includes("AWS_ENDPOINT_URL_STS") &&
+      !error.message.includes("file:"),
+  );
+});

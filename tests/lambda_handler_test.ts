@@ -245,7 +245,7 @@ Deno.test("handler: a valid ID token gets role credentials from STS, signed with
   assertEquals(call.form.get("RoleArn"), ROLE);
   assertEquals(
     call.form.get("RoleSessionName"),
-    roleSessionName("alice"),
+    await roleSessionName("alice"),
   );
   assertMatch(
     call.form.get("RoleSessionName")!,

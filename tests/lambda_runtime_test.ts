@@ -158,7 +158,7 @@ Deno.test("rie: a real moto ID token gets credentials that expire when asked and
   assert.match(
     me.Arn!,
     new RegExp(
-      `assumed-role/CognitoLongLived/${roleSessionName(user.username)}$`,
+      `assumed-role/CognitoLongLived/${await roleSessionName(user.username)}$`,
     ),
   );
 });

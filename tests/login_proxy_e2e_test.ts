@@ -46,7 +46,9 @@ Deno.test("login upgrades through the proxy under the runtime emulator: the prof
   assert.match(
     JSON.parse(who.stdout).Arn,
     new RegExp(
-      `assumed-role/long-lived-${tag}/${roleSessionName(stack.username)}$`,
+      `assumed-role/long-lived-${tag}/${await roleSessionName(
+        stack.username,
+      )}$`,
     ),
   );
   // The proxy's log lines carry neither the password nor the secret key.
