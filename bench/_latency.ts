@@ -365,7 +365,8 @@ export async function measureLatency(
       ...timeFigures(LATENCY_SECTION, samples, specs.filter(has), floorKey),
     );
   }
-  // The ratios, with issue 17's targets: [id, label, case, its floor].
+  // The ratios, with issue 17's targets: [id, label, case, what it is
+  // divided by (its floor, or for a diagnostic the bare SDK script)].
   const ratioSpecs: [string, string, string, string][] = [
     [
       "latency.firstLogin.vsFloor",
@@ -385,6 +386,15 @@ export async function measureLatency(
       "refresh",
       "floorRefresh",
     ],
+    // What the CLI adds to the SDK's own cost, round by round: steadier
+    // than the ratios to the floor, which move with how CPU-bound work
+    // compares with moto's answers on the machine of the day.
+    [
+      "latency.firstLogin.vsSdkBare",
+      "diagnostic: first login / the bare SDK script",
+      "login",
+      "sdkBare",
+    ],
     [
       "latency.firstLoginTls.vsFloor",
       "diagnostic: first login / floor, both over TLS",
@@ -396,6 +406,12 @@ export async function measureLatency(
       `first login / floor, ${relayWord}`,
       "loginRelay",
       "floorFirstRelay",
+    ],
+    [
+      "latency.firstLoginRelay.vsSdkBare",
+      `diagnostic: first login / the bare SDK script, ${relayWord}`,
+      "loginRelay",
+      "sdkBareRelay",
     ],
     [
       "latency.terminalRelay.vsFloor",
