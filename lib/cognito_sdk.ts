@@ -47,6 +47,41 @@ function fetchHandlerSdk(): Promise<FetchHandlerModule> {
   return fetchHandler ??= import("@smithy/fetch-http-handler");
 }
 
+/**
+ * A `FetchHttpHandler` whose network failures the SDK's retries see as
+ * transient. The SDK retries a dropped or refused connection by its Node.js
+ * error code (`ECONNRESET`, `ECONNREFUSED`, ...), which Deno's `fetch` does
+ * not give: it throws `TypeError: fetch failed`, which the SDK would not
+ * retry (it knows only browsers' messages). Marked `$retryable`, such a
+ * failure is tried again with backoff, as the README promises; an abort and
+ * a certificate the runtime does not trust are not.
+ */
+function retryingFetchHandler(
+  FetchHttpHandler: FetchHandlerModule["FetchHttpHandler"],
+): InstanceType<FetchHandlerModule["FetchHttpHandler"]> {
+  const handler = new FetchHttpHandler();
+  const handle = handler.handle.bind(handler);
+  handler.handle = (request, options) =>
+    handle(request, options).catch((error: unknown) => {
+      if (error instanceof TypeError && !untrustedCertificate(error)) {
+        (error as { $retryable?: object }).$retryable ??= {};
+      }
+      throw error;
+    });
+  return handler;
+}
+
+function untrustedCertificate(error: unknown): boolean {
+  for (let depth = 0; error && depth < 5; depth++) {
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === "string" && /certificate|blocked/i.test(message)) {
+      return true;
+    }
+    error = (error as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Settings every client of this module shares, besides its region. */
 export interface CognitoClientOptions {
   /** Attempts per request, retries included (the SDK's default: 3). */
@@ -79,7 +114,7 @@ export async function userPoolClient(
   const client = new sdk.CognitoIdentityProviderClient({
     region,
     ...options,
-    requestHandler: new FetchHttpHandler(),
+    requestHandler: retryingFetchHandler(FetchHttpHandler),
   });
   return { sdk, client };
 }
@@ -96,7 +131,7 @@ export async function identityPoolClient(
   const client = new sdk.CognitoIdentityClient({
     region,
     ...options,
-    requestHandler: new FetchHttpHandler(),
+    requestHandler: retryingFetchHandler(FetchHttpHandler),
   });
   return { sdk, client };
 }

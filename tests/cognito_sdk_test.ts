@@ -72,3 +72,49 @@ Deno.test("login follows HTTP_PROXY: with an endpoint whose host does not resolv
     /^\[proxied\]\naws_access_key_id = /,
   );
 });
+
+Deno.test("a dropped connection is retried as the README says (3 attempts with the SDK's default, AWS_MAX_ATTEMPTS otherwise)", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let accepted = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      conn.close();
+    }
+  })();
+  const before = Deno.env.get("AWS_ENDPOINT_URL");
+  Deno.env.set(
+    "AWS_ENDPOINT_URL",
+    `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+  );
+  try {
+    for (const [maxAttempts, expected] of [[undefined, 3], [2, 2]] as const) {
+      accepted = 0;
+      const { sdk, client } = await userPoolClient("us-east-1", {
+        maxAttempts,
+      });
+      try {
+        const error = await client.send(
+          new sdk.InitiateAuthCommand({
+            AuthFlow: "USER_PASSWORD_AUTH",
+            ClientId: "c",
+            AuthParameters: { USERNAME: "u", PASSWORD: "p" },
+          }),
+        ).then(() => undefined, (e) => e);
+        assert.ok(error instanceof TypeError);
+        assert.equal(accepted, expected);
+        assert.equal(
+          (error as { $metadata?: { attempts?: number } }).$metadata?.attempts,
+          expected,
+        );
+      } finally {
+        client.destroy();
+      }
+    }
+  } finally {
+    if (before === undefined) Deno.env.delete("AWS_ENDPOINT_URL");
+    else Deno.env.set("AWS_ENDPOINT_URL", before);
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
