@@ -16,6 +16,7 @@
  * @module
  */
 import type { ProxyConfig } from "./config.ts";
+import { fetchRequestHandler } from "../lib/fetch_handler.ts";
 
 type StsSdk = typeof import("@aws-sdk/client-sts");
 type StsClient = InstanceType<StsSdk["STSClient"]>;
@@ -161,8 +162,8 @@ export function createStsRoleAssumer(
   const load = () =>
     loaded ??= Promise.all([
       import("@aws-sdk/client-sts"),
-      import("@smithy/fetch-http-handler"),
-    ]).then(([sdk, { FetchHttpHandler }]) => ({
+      fetchRequestHandler({ keepAlive: true }),
+    ]).then(([sdk, requestHandler]) => ({
       sdk,
       client: new sdk.STSClient({
         ...config.stsEndpoint ? { endpoint: config.stsEndpoint } : {},
@@ -175,8 +176,9 @@ export function createStsRoleAssumer(
         maxAttempts: 2,
         // Deno's own fetch keeps the TLS connection to STS open between
         // invocations; the SDK's default node:https handler set up a new
-        // one each time (~15 ms of a ~31 ms warm invocation).
-        requestHandler: new FetchHttpHandler({ keepAlive: true }),
+        // one each time (~15 ms of a ~31 ms warm invocation). Its network
+        // failures are retried (fetch_handler.ts).
+        requestHandler,
       }),
     }));
 

@@ -12,6 +12,7 @@
  * @module
  */
 import { identityPoolClient } from "./cognito_sdk.ts";
+import { fetchRequestHandler } from "./fetch_handler.ts";
 import { ROLE_ARN_PATTERN } from "./config.ts";
 import type { TemporaryCredentials } from "./credentials.ts";
 import {
@@ -84,11 +85,13 @@ export async function classicFlowCredentials(
     );
   }
   const region = identityPoolRegion(options.identityPoolId);
-  const [{ sdk: identitySdk, client: identity }, stsSdk] = await Promise.all([
-    identityPoolClient(region),
-    import("@aws-sdk/client-sts"),
-  ]);
-  const sts = new stsSdk.STSClient({ region });
+  const [{ sdk: identitySdk, client: identity }, stsSdk, requestHandler] =
+    await Promise.all([
+      identityPoolClient(region),
+      import("@aws-sdk/client-sts"),
+      fetchRequestHandler(),
+    ]);
+  const sts = new stsSdk.STSClient({ region, requestHandler });
   const logins = userPoolLogins(options.userPoolId, options.idToken);
   const openIdToken = async (identityId: string) => {
     const out = await identity.send(

@@ -11,27 +11,22 @@
  * request in flight. Nothing here imports the SDK at the top, so commands
  * that make no AWS call never load it.
  *
- * Why `fetch` (`@smithy/fetch-http-handler`) rather than the SDK's default
- * handler for Node.js: Deno's `fetch` is part of the runtime and already
- * compiled, where the first request through `node:http` compiles its
- * compatibility layer (about 6 ms of every first request, measured here);
- * and `fetch` follows `HTTPS_PROXY`/`NO_PROXY`, which `node:https` ignores.
+ * Why `fetch`, and its retries: `fetch_handler.ts`.
  *
  * @module
  */
 import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { fetchRequestHandler, loadFetchHandler } from "./fetch_handler.ts";
 
 /** The `@aws-sdk/client-cognito-identity-provider` module. */
 export type UserPoolSdk =
   typeof import("@aws-sdk/client-cognito-identity-provider");
 /** The `@aws-sdk/client-cognito-identity` module. */
 export type IdentityPoolSdk = typeof import("@aws-sdk/client-cognito-identity");
-type FetchHandlerModule = typeof import("@smithy/fetch-http-handler");
 
 let userPool: Promise<UserPoolSdk> | undefined;
 let identityPool: Promise<IdentityPoolSdk> | undefined;
-let fetchHandler: Promise<FetchHandlerModule> | undefined;
 
 /** The User Pool client's module, loading it on the first call. */
 export function userPoolSdk(): Promise<UserPoolSdk> {
@@ -41,45 +36,6 @@ export function userPoolSdk(): Promise<UserPoolSdk> {
 /** The Identity Pool client's module, loading it on the first call. */
 export function identityPoolSdk(): Promise<IdentityPoolSdk> {
   return identityPool ??= import("@aws-sdk/client-cognito-identity");
-}
-
-function fetchHandlerSdk(): Promise<FetchHandlerModule> {
-  return fetchHandler ??= import("@smithy/fetch-http-handler");
-}
-
-/**
- * A `FetchHttpHandler` whose network failures the SDK's retries see as
- * transient. The SDK retries a dropped or refused connection by its Node.js
- * error code (`ECONNRESET`, `ECONNREFUSED`, ...), which Deno's `fetch` does
- * not give: it throws `TypeError: fetch failed`, which the SDK would not
- * retry (it knows only browsers' messages). Marked `$retryable`, such a
- * failure is tried again with backoff, as the README promises; an abort and
- * a certificate the runtime does not trust are not.
- */
-function retryingFetchHandler(
-  FetchHttpHandler: FetchHandlerModule["FetchHttpHandler"],
-): InstanceType<FetchHandlerModule["FetchHttpHandler"]> {
-  const handler = new FetchHttpHandler();
-  const handle = handler.handle.bind(handler);
-  handler.handle = (request, options) =>
-    handle(request, options).catch((error: unknown) => {
-      if (error instanceof TypeError && !untrustedCertificate(error)) {
-        (error as { $retryable?: object }).$retryable ??= {};
-      }
-      throw error;
-    });
-  return handler;
-}
-
-function untrustedCertificate(error: unknown): boolean {
-  for (let depth = 0; error && depth < 5; depth++) {
-    const message = (error as { message?: unknown }).message;
-    if (typeof message === "string" && /certificate|blocked/i.test(message)) {
-      return true;
-    }
-    error = (error as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /** Settings every client of this module shares, besides its region. */
@@ -107,14 +63,14 @@ export async function userPoolClient(
   region: string,
   options: CognitoClientOptions = {},
 ): Promise<{ sdk: UserPoolSdk; client: CognitoIdentityProviderClient }> {
-  const [sdk, { FetchHttpHandler }] = await Promise.all([
+  const [sdk, requestHandler] = await Promise.all([
     userPoolSdk(),
-    fetchHandlerSdk(),
+    fetchRequestHandler(),
   ]);
   const client = new sdk.CognitoIdentityProviderClient({
     region,
     ...options,
-    requestHandler: retryingFetchHandler(FetchHttpHandler),
+    requestHandler,
   });
   return { sdk, client };
 }
@@ -124,14 +80,14 @@ export async function identityPoolClient(
   region: string,
   options: CognitoClientOptions = {},
 ): Promise<{ sdk: IdentityPoolSdk; client: CognitoIdentityClient }> {
-  const [sdk, { FetchHttpHandler }] = await Promise.all([
+  const [sdk, requestHandler] = await Promise.all([
     identityPoolSdk(),
-    fetchHandlerSdk(),
+    fetchRequestHandler(),
   ]);
   const client = new sdk.CognitoIdentityClient({
     region,
     ...options,
-    requestHandler: retryingFetchHandler(FetchHttpHandler),
+    requestHandler,
   });
   return { sdk, client };
 }
@@ -152,7 +108,7 @@ export async function identityPoolClient(
 export function preloadCognitoSdk(): void {
   userPoolSdk().catch(() => {});
   identityPoolSdk().catch(() => {});
-  fetchHandlerSdk().catch(() => {});
+  loadFetchHandler().catch(() => {});
 }
 
 let warmedUp: Promise<void> | undefined;
@@ -202,7 +158,7 @@ async function warmUp(): Promise<void> {
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),
     destroy() {},
-  } as unknown as FetchHandlerModule["FetchHttpHandler"]["prototype"];
+  } as unknown as Awaited<ReturnType<typeof fetchRequestHandler>>;
   const region = "us-east-1";
   const idp = new userPool.CognitoIdentityProviderClient({
     region,

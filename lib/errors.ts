@@ -327,6 +327,36 @@ export function isNetworkFailure(error: unknown): boolean {
   return false;
 }
 
+/**
+ * What to add to a "could not reach" message: a hint when the connection
+ * failed because the server's TLS certificate is not trusted (an inspecting
+ * proxy, or a local endpoint with its own CA), else the usual advice.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unreachableHint } from "./errors.ts";
+ * const untrusted = new TypeError("error sending request", {
+ *   cause: new Error("invalid peer certificate: UnknownIssuer"),
+ * });
+ * assert.match(unreachableHint(untrusted), /DENO_CERT/);
+ * assert.match(unreachableHint(new Error("connection refused")), /network/);
+ * ```
+ */
+export function unreachableHint(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const message = (current as { message?: unknown }).message;
+    if (typeof message === "string" && /certificate/i.test(message)) {
+      return "The server's TLS certificate is not trusted: give Deno its CA " +
+        "with DENO_CERT=/path/ca.pem or NODE_EXTRA_CA_CERTS=/path/ca.pem " +
+        "(or DENO_TLS_CA_STORE=system).";
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return "Check the network connection (and AWS_ENDPOINT_URL if you set one).";
+}
+
 /** Error names AWS gives throttling and failures of its own. */
 const TRANSIENT_NAMES = new Set([
   "TooManyRequestsException",

@@ -17,6 +17,7 @@ import {
   NetworkError,
   redactSecrets,
   ResourceNotFoundError,
+  unreachableHint,
 } from "./errors.ts";
 
 /** What {@linkcode exchangeIdToken} needs. */
@@ -218,7 +219,7 @@ export function unreachable(
   return new NetworkError(
     `Could not reach ${service} in ${region}${
       doing ? ` while ${doing}` : ""
-    }. Check the network connection (and AWS_ENDPOINT_URL if you set one).`,
+    }. ${unreachableHint(error)}`,
     { cause: error },
   );
 }

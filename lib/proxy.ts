@@ -13,7 +13,13 @@
  * @module
  */
 import type { TemporaryCredentials } from "./credentials.ts";
-import { ConfigError, isNetworkFailure, ProxyError } from "./errors.ts";
+import {
+  ConfigError,
+  isNetworkFailure,
+  ProxyError,
+  unreachableHint,
+} from "./errors.ts";
+import { fetchRequestHandler } from "./fetch_handler.ts";
 
 /** Options of {@linkcode invokeCredentialProxy}. */
 export interface InvokeProxyOptions {
@@ -115,11 +121,11 @@ export async function invokeCredentialProxy(
   let payload: Uint8Array | undefined;
   let functionError: string | undefined;
   try {
-    const { LambdaClient, InvokeCommand } = await import(
-      "@aws-sdk/client-lambda"
-    );
+    const [{ LambdaClient, InvokeCommand }, requestHandler] = await Promise
+      .all([import("@aws-sdk/client-lambda"), fetchRequestHandler()]);
     const client = new LambdaClient({
       region: options.region,
+      requestHandler,
       credentials: {
         accessKeyId: options.credentials.accessKeyId,
         secretAccessKey: options.credentials.secretAccessKey,
@@ -248,7 +254,9 @@ function describeInvokeFailure(name: string, error: unknown): string {
       return `The credential proxy ${name} is throttled. Try again shortly.`;
   }
   if (isNetworkFailure(error)) {
-    return `Could not reach AWS Lambda to invoke the credential proxy ${name}.`;
+    return `Could not reach AWS Lambda to invoke the credential proxy ${name}. ${
+      unreachableHint(error)
+    }`;
   }
   const code = typeof e?.name === "string" && /^[\w.]{1,64}$/.test(e.name)
     ? e.name

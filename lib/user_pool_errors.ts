@@ -19,6 +19,7 @@ import {
   redactSecrets,
   ResourceNotFoundError,
   SignInError,
+  unreachableHint,
 } from "./errors.ts";
 import type { AuthFlow } from "./user_pool.ts";
 
@@ -63,8 +64,8 @@ export function signInFailure(error: unknown, context: FailureContext): Error {
   const { region, clientId, doing, flow } = context;
   if (isNetworkFailure(error)) {
     return new NetworkError(
-      `Could not reach Cognito in ${region} while ${doing}. Check the ` +
-        `network connection (and AWS_ENDPOINT_URL if you set one).`,
+      `Could not reach Cognito in ${region} while ${doing}. ` +
+        unreachableHint(error),
       { cause: error },
     );
   }

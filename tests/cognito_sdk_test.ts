@@ -10,6 +10,8 @@ import { loginArgs, makeTempHome, runAuth, stackEnv } from "./support/cli.ts";
 import { createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
 import { forwardAll, startRelay } from "./support/relay.ts";
+import { makeTestTls } from "./support/tls.ts";
+import { ExitCode } from "../lib/errors.ts";
 
 const moto = await startMoto();
 
@@ -46,32 +48,46 @@ Deno.test("warmUpCognitoSdk sends nothing: a relay at AWS_ENDPOINT_URL sees no r
   }
 });
 
-Deno.test("login follows HTTP_PROXY: with an endpoint whose host does not resolve, every request goes through the proxy (a relay to moto) and the profile is written", async () => {
-  const stack = await createCognitoStack(moto);
-  await using home = await makeTempHome();
-  // The relay answers absolute-form requests (`POST http://host/ HTTP/1.1`)
-  // as a plain HTTP proxy does, forwarding them to moto.
-  await using proxy = startRelay(moto.endpoint, forwardAll);
-  const run = await runAuth(
-    loginArgs(stack, "--profile", "proxied", "--no-lambda-proxy"),
-    {
-      ...stackEnv(home, moto, stack),
-      COGNITO_PASSWORD: stack.password,
-      AWS_ENDPOINT_URL: "http://cognito.endpoint.invalid",
-      HTTP_PROXY: proxy.endpoint,
-    },
-  );
-  assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(proxy.targets(), [
-    "AWSCognitoIdentityProviderService.InitiateAuth",
-    "AWSCognitoIdentityService.GetId",
-    "AWSCognitoIdentityService.GetCredentialsForIdentity",
-  ]);
-  assert.match(
-    await Deno.readTextFile(home.credentialsFile),
-    /^\[proxied\]\naws_access_key_id = /,
-  );
-});
+for (
+  const [flow, calls] of [
+    ["enhanced", ["InitiateAuth", "GetId", "GetCredentialsForIdentity"]],
+    [
+      "classic",
+      ["InitiateAuth", "GetId", "GetOpenIdToken", "AssumeRoleWithWebIdentity"],
+    ],
+  ] as const
+) {
+  Deno.test(`login --flow ${flow} follows HTTP_PROXY: with an endpoint whose host does not resolve, every request goes through the proxy (a relay to moto) and the profile is written`, async () => {
+    const stack = await createCognitoStack(moto);
+    await using home = await makeTempHome();
+    // The relay answers absolute-form requests (`POST http://host/ HTTP/1.1`)
+    // as a plain HTTP proxy does, forwarding them to moto.
+    await using proxy = startRelay(moto.endpoint, forwardAll);
+    const run = await runAuth(
+      loginArgs(
+        stack,
+        "--profile",
+        "proxied",
+        "--no-lambda-proxy",
+        "--flow",
+        flow,
+      ),
+      {
+        ...stackEnv(home, moto, stack),
+        COGNITO_PASSWORD: stack.password,
+        COGNITO_CLASSIC_ROLE_ARN: stack.roleArn,
+        AWS_ENDPOINT_URL: "http://cognito.endpoint.invalid",
+        HTTP_PROXY: proxy.endpoint,
+      },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(proxy.exchanges.map((e) => e.action), calls);
+    assert.match(
+      await Deno.readTextFile(home.credentialsFile),
+      /^\[proxied\]\naws_access_key_id = /,
+    );
+  });
+}
 
 Deno.test("a dropped connection is retried as the README says (3 attempts with the SDK's default, AWS_MAX_ATTEMPTS otherwise)", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -117,4 +133,46 @@ Deno.test("a dropped connection is retried as the README says (3 attempts with t
     listener.close();
     await serving.catch(() => {});
   }
+});
+
+Deno.test("an endpoint whose TLS certificate Deno does not trust: login exits 9 and says to trust its CA with DENO_CERT or NODE_EXTRA_CA_CERTS; given the CA with DENO_CERT, the same request reaches the server", async () => {
+  const stack = await createCognitoStack(moto);
+  await using tls = await makeTestTls();
+  let requests = 0;
+  await using server = Deno.serve(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: tls.certPem,
+      key: tls.keyPem,
+      onListen() {},
+    },
+    () => {
+      requests++;
+      return new Response(
+        JSON.stringify({ __type: "NotAuthorizedException", message: "no" }),
+        {
+          status: 400,
+          headers: { "content-type": "application/x-amz-json-1.1" },
+        },
+      );
+    },
+  );
+  await using home = await makeTempHome();
+  const env = {
+    ...stackEnv(home, moto, stack),
+    COGNITO_PASSWORD: stack.password,
+    AWS_ENDPOINT_URL: `https://127.0.0.1:${server.addr.port}`,
+    AWS_MAX_ATTEMPTS: "1",
+  };
+  const args = loginArgs(stack, "--no-lambda-proxy");
+  const untrusted = await runAuth(args, env);
+  assert.equal(untrusted.code, ExitCode.network, untrusted.stderr);
+  assert.match(untrusted.stderr, /TLS certificate is not trusted/);
+  assert.match(untrusted.stderr, /DENO_CERT/);
+  assert.equal(requests, 0);
+
+  const trusted = await runAuth(args, { ...env, DENO_CERT: tls.caFile });
+  assert.equal(trusted.code, ExitCode.notAuthorized, trusted.stderr);
+  assert.equal(requests, 1);
 });

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { runProxyClient } from "./support/rie.ts";
+import { freePort } from "./support/tools.ts";
 
 const ID_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl";
 
@@ -184,8 +185,10 @@ Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the clie
 });
 
 Deno.test("proxy client (a stand-in for Lambda's Invoke API: shows what the client does with each answer, not that the real function gives it): Lambda that cannot be reached is a ProxyError", async () => {
+  // A free port nobody listens on (not port 9: `fetch` refuses the Fetch
+  // standard's "bad ports" before connecting).
   const result = await invoke({
-    AWS_ENDPOINT_URL_LAMBDA: "http://127.0.0.1:9",
+    AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${freePort()}`,
   });
   assert.equal(result.name, "ProxyError");
   assert.match(result.error!, /Could not reach AWS Lambda/);
