@@ -21,12 +21,12 @@ import {
   IdentityPoolError,
   isNetworkFailure,
   redactSecrets,
+  unreachable,
 } from "./errors.ts";
 import {
   getIdentityId,
   identityPoolNotFound,
   identityPoolRegion,
-  unreachable,
   userPoolLogins,
 } from "./identity_pool.ts";
 

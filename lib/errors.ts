@@ -312,49 +312,86 @@ const NETWORK_CODES = new Set([
  * reached at all (as opposed to an answer from the service).
  */
 export function isNetworkFailure(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const e = current as { code?: string; name?: string; message?: string };
-    if (e.code && NETWORK_CODES.has(e.code)) return true;
-    if (e.name === "TimeoutError") return true;
-    if (
-      typeof e.message === "string" &&
+  return causes(error).some((e) =>
+    (typeof e.code === "string" && NETWORK_CODES.has(e.code)) ||
+    e.name === "TimeoutError" ||
+    (typeof e.message === "string" &&
       /connection refused|ECONNREFUSED|ENOTFOUND|getaddrinfo|tcp connect error|error sending request/i
-        .test(e.message)
-    ) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+        .test(e.message))
+  );
 }
 
 /**
- * What to add to a "could not reach" message: a hint when the connection
- * failed because the server's TLS certificate is not trusted (an inspecting
- * proxy, or a local endpoint with its own CA), else the usual advice.
+ * An error and the causes under it (`error.cause`, and so on), at most five:
+ * the chain every check of what went wrong walks.
+ */
+export function causes(
+  error: unknown,
+): { code?: unknown; name?: unknown; message?: unknown }[] {
+  const chain: { code?: unknown; name?: unknown; message?: unknown }[] = [];
+  for (let current = error; current && chain.length < 5;) {
+    const e = current as {
+      code?: unknown;
+      name?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
+    chain.push(e);
+    current = e.cause;
+  }
+  return chain;
+}
+
+/** Whether the connection failed because a TLS certificate is not trusted. */
+export function isUntrustedCertificate(error: unknown): boolean {
+  return causes(error).some((e) =>
+    typeof e.message === "string" && /certificate/i.test(e.message)
+  );
+}
+
+/**
+ * The {@linkcode NetworkError} for a `service` in `region` that could not be
+ * reached at all (while `doing`, when given). When the cause is a TLS
+ * certificate the runtime does not trust (an inspecting proxy, or a local
+ * endpoint with its own CA), it says how to trust the CA instead of
+ * pointing at the network.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { unreachableHint } from "./errors.ts";
+ * import { unreachable } from "./errors.ts";
  * const untrusted = new TypeError("error sending request", {
  *   cause: new Error("invalid peer certificate: UnknownIssuer"),
  * });
- * assert.match(unreachableHint(untrusted), /DENO_CERT/);
- * assert.match(unreachableHint(new Error("connection refused")), /network/);
+ * assert.match(unreachable("Cognito", "eu-west-1", untrusted).message, /DENO_CERT/);
+ * assert.match(
+ *   unreachable("Cognito", "eu-west-1", new Error("refused"), "signing in")
+ *     .message,
+ *   /^Could not reach Cognito in eu-west-1 while signing in\. Check the network/,
+ * );
  * ```
  */
+export function unreachable(
+  service: string,
+  region: string,
+  error: unknown,
+  doing?: string,
+): NetworkError {
+  return new NetworkError(
+    `Could not reach ${service} in ${region}${
+      doing ? ` while ${doing}` : ""
+    }. ${unreachableHint(error)}`,
+    { cause: error },
+  );
+}
+
+/** The advice that follows "Could not reach ...", for `error`. */
 export function unreachableHint(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const message = (current as { message?: unknown }).message;
-    if (typeof message === "string" && /certificate/i.test(message)) {
-      return "The server's TLS certificate is not trusted: give Deno its CA " +
-        "with DENO_CERT=/path/ca.pem or NODE_EXTRA_CA_CERTS=/path/ca.pem " +
-        "(or DENO_TLS_CA_STORE=system).";
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return "Check the network connection (and AWS_ENDPOINT_URL if you set one).";
+  return isUntrustedCertificate(error)
+    ? "The server's TLS certificate is not trusted: give Deno its CA with " +
+      "DENO_CERT=/path/ca.pem or NODE_EXTRA_CA_CERTS=/path/ca.pem (or " +
+      "DENO_TLS_CA_STORE=system)."
+    : "Check the network connection (and AWS_ENDPOINT_URL if you set one).";
 }
 
 /** Error names AWS gives throttling and failures of its own. */

@@ -20,6 +20,8 @@ import type {
   FetchHttpHandlerOptions,
 } from "@smithy/fetch-http-handler";
 
+import { causes, isUntrustedCertificate } from "./errors.ts";
+
 type FetchHandlerModule = typeof import("@smithy/fetch-http-handler");
 
 let loaded: Promise<FetchHandlerModule> | undefined;
@@ -65,12 +67,8 @@ export async function fetchRequestHandler(
 
 /** A certificate that is not trusted, or a port `fetch` will not use. */
 function untrustedOrRefused(error: unknown): boolean {
-  for (let depth = 0; error && depth < 5; depth++) {
-    const message = (error as { message?: unknown }).message;
-    if (typeof message === "string" && /certificate|blocked/i.test(message)) {
-      return true;
-    }
-    error = (error as { cause?: unknown }).cause;
-  }
-  return false;
+  return isUntrustedCertificate(error) ||
+    causes(error).some((e) =>
+      typeof e.message === "string" && /blocked/i.test(e.message)
+    );
 }

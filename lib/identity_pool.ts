@@ -17,7 +17,7 @@ import {
   NetworkError,
   redactSecrets,
   ResourceNotFoundError,
-  unreachableHint,
+  unreachable,
 } from "./errors.ts";
 
 /** What {@linkcode exchangeIdToken} needs. */
@@ -204,24 +204,6 @@ function identityFailure(
         { cause: error },
       );
   }
-}
-
-/**
- * The {@linkcode NetworkError} for a `service` in `region` that could not be
- * reached at all (while `doing`, when given).
- */
-export function unreachable(
-  service: string,
-  region: string,
-  error: unknown,
-  doing?: string,
-): NetworkError {
-  return new NetworkError(
-    `Could not reach ${service} in ${region}${
-      doing ? ` while ${doing}` : ""
-    }. ${unreachableHint(error)}`,
-    { cause: error },
-  );
 }
 
 /** The error for an Identity Pool that does not exist (in its region). */

@@ -19,7 +19,7 @@ import {
   redactSecrets,
   ResourceNotFoundError,
   SignInError,
-  unreachableHint,
+  unreachable,
 } from "./errors.ts";
 import type { AuthFlow } from "./user_pool.ts";
 
@@ -63,11 +63,7 @@ const FLOW_NAMES: Record<FailureContext["flow"], [string, string]> = {
 export function signInFailure(error: unknown, context: FailureContext): Error {
   const { region, clientId, doing, flow } = context;
   if (isNetworkFailure(error)) {
-    return new NetworkError(
-      `Could not reach Cognito in ${region} while ${doing}. ` +
-        unreachableHint(error),
-      { cause: error },
-    );
+    return unreachable("Cognito", region, error, doing);
   }
   if (isTransientFailure(error)) {
     return new NetworkError(
