@@ -59,37 +59,46 @@ export interface CognitoClientOptions {
  * client.destroy();
  * ```
  */
-export async function userPoolClient(
+export function userPoolClient(
   region: string,
   options: CognitoClientOptions = {},
 ): Promise<{ sdk: UserPoolSdk; client: CognitoIdentityProviderClient }> {
-  const [sdk, requestHandler] = await Promise.all([
+  return withFetch(
     userPoolSdk(),
-    fetchRequestHandler(),
-  ]);
-  const client = new sdk.CognitoIdentityProviderClient({
-    region,
-    ...options,
-    requestHandler,
-  });
-  return { sdk, client };
+    (sdk, config) => new sdk.CognitoIdentityProviderClient(config),
+    { region, ...options },
+  );
 }
 
 /** An Identity Pool client for `region` that sends with `fetch`, and its module. */
-export async function identityPoolClient(
+export function identityPoolClient(
   region: string,
   options: CognitoClientOptions = {},
 ): Promise<{ sdk: IdentityPoolSdk; client: CognitoIdentityClient }> {
-  const [sdk, requestHandler] = await Promise.all([
+  return withFetch(
     identityPoolSdk(),
+    (sdk, config) => new sdk.CognitoIdentityClient(config),
+    { region, ...options },
+  );
+}
+
+/** Makes a client of `module` with `config` and the fetch handler. */
+async function withFetch<Sdk, Client>(
+  module: Promise<Sdk>,
+  make: (
+    sdk: Sdk,
+    config: CognitoClientOptions & {
+      region: string;
+      requestHandler: Awaited<ReturnType<typeof fetchRequestHandler>>;
+    },
+  ) => Client,
+  config: CognitoClientOptions & { region: string },
+): Promise<{ sdk: Sdk; client: Client }> {
+  const [sdk, requestHandler] = await Promise.all([
+    module,
     fetchRequestHandler(),
   ]);
-  const client = new sdk.CognitoIdentityClient({
-    region,
-    ...options,
-    requestHandler,
-  });
-  return { sdk, client };
+  return { sdk, client: make(sdk, { ...config, requestHandler }) };
 }
 
 /**
