@@ -240,30 +240,25 @@ export function loadProxyConfig(
     );
   }
 
+  // The SDK's endpoint settings: the service's own variable, else
+  // AWS_ENDPOINT_URL, neither with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true.
   const ignoreEndpoints =
     get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.toLowerCase() === "true";
-  const cognitoEndpoint = (ignoreEndpoints ? undefined : get(
-    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-  ) ?? get("AWS_ENDPOINT_URL")) ??
-    `https://cognito-idp.${poolRegion}.amazonaws.com`;
-  if (!/^https?:$/.test(parseUrl(cognitoEndpoint)?.protocol ?? "")) {
-    throw new ProxyConfigError(
-      "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER (or AWS_ENDPOINT_URL) " +
-        "must be an http(s) URL.",
-    );
-  }
-
-  const stsEndpoint = ignoreEndpoints
-    ? undefined
-    : get("AWS_ENDPOINT_URL_STS") ?? get("AWS_ENDPOINT_URL");
-  if (
-    stsEndpoint !== undefined &&
-    !/^https?:$/.test(parseUrl(stsEndpoint)?.protocol ?? "")
-  ) {
-    throw new ProxyConfigError(
-      "AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) must be an http(s) URL.",
-    );
-  }
+  const configuredEndpoint = (serviceVariable: string) => {
+    const url = ignoreEndpoints
+      ? undefined
+      : get(serviceVariable) ?? get("AWS_ENDPOINT_URL");
+    if (url !== undefined && !/^https?:$/.test(parseUrl(url)?.protocol ?? "")) {
+      throw new ProxyConfigError(
+        `${serviceVariable} (or AWS_ENDPOINT_URL) must be an http(s) URL.`,
+      );
+    }
+    return url;
+  };
+  const cognitoEndpoint =
+    configuredEndpoint("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") ??
+      `https://cognito-idp.${poolRegion}.amazonaws.com`;
+  const stsEndpoint = configuredEndpoint("AWS_ENDPOINT_URL_STS");
 
   return {
     region,
