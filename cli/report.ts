@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  causes,
   CliError,
   errorName,
   ExitCode,
@@ -62,16 +63,14 @@ export function reportError(error: unknown, debug: boolean): number {
  * service's answer is shown by {@linkcode serviceAnswer}.
  */
 function printCauses(cause: unknown): void {
-  for (let depth = 0; cause && depth < 5; depth++) {
-    const e = cause as { name?: string; message?: string; cause?: unknown };
+  for (const e of causes(cause)) {
     console.error(
       `  caused by ${
-        isServiceAnswer(cause)
-          ? serviceAnswer(cause)
-          : `${e.name ?? "error"}: ${e.message ?? cause}`
+        isServiceAnswer(e)
+          ? serviceAnswer(e)
+          : `${e.name ?? "error"}: ${e.message ?? e}`
       }`,
     );
-    cause = e.cause;
   }
 }
 

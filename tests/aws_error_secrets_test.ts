@@ -76,7 +76,7 @@ Deno.test("a Cognito error that quotes the password and SECRET_HASH puts neither
   }
 });
 
-Deno.test("--debug does not print a SECRET_HASH that Cognito quotes as the message of NotAuthorizedException (as moto does)", async () => {
+Deno.test("--debug does not print a SECRET_HASH that Cognito quotes as the message of NotAuthorizedException (as moto does), while it names the cause", async () => {
   relay.setPolicy((exchange) =>
     awsRefusal(
       "NotAuthorizedException",
@@ -85,6 +85,8 @@ Deno.test("--debug does not print a SECRET_HASH that Cognito quotes as the messa
   );
   const run = await runAuth(["--debug", "login", "-u", username], env);
   assert.equal(run.code, 4, run.stderr);
+  // The cause is still named, as a service's answer: name and HTTP status.
+  assert.match(run.stderr, /^ {2}caused by NotAuthorizedException \(HTTP 400/m);
   assertClean(run.stderr, [password, clientSecret, hash], "--debug");
 });
 
