@@ -11,6 +11,7 @@ import { createCognitoStack } from "./support/fixtures.ts";
 import { startMoto } from "./support/moto.ts";
 import { forwardAll, startRelay } from "./support/relay.ts";
 import { makeTestTls } from "./support/tls.ts";
+import { withEnv } from "./support/tools.ts";
 import { ExitCode } from "../lib/errors.ts";
 
 const moto = await startMoto();
@@ -21,9 +22,7 @@ Deno.test("warmUpCognitoSdk sends nothing: a relay at AWS_ENDPOINT_URL sees no r
     status: 200,
     body: {},
   }));
-  const before = Deno.env.get("AWS_ENDPOINT_URL");
-  Deno.env.set("AWS_ENDPOINT_URL", relay.endpoint);
-  try {
+  await withEnv("AWS_ENDPOINT_URL", relay.endpoint, async () => {
     await warmUpCognitoSdk();
     assert.deepEqual(relay.targets(), []);
 
@@ -42,10 +41,7 @@ Deno.test("warmUpCognitoSdk sends nothing: a relay at AWS_ENDPOINT_URL sees no r
     assert.deepEqual(relay.targets(), [
       "AWSCognitoIdentityProviderService.InitiateAuth",
     ]);
-  } finally {
-    if (before === undefined) Deno.env.delete("AWS_ENDPOINT_URL");
-    else Deno.env.set("AWS_ENDPOINT_URL", before);
-  }
+  });
 });
 
 for (
@@ -98,38 +94,35 @@ Deno.test("a dropped connection is retried as the README says: 3 attempts by def
       conn.close();
     }
   })();
-  const before = Deno.env.get("AWS_ENDPOINT_URL");
-  Deno.env.set(
-    "AWS_ENDPOINT_URL",
-    `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
-  );
+  const endpoint = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
   try {
-    for (const [maxAttempts, expected] of [[undefined, 3], [2, 2]] as const) {
-      accepted = 0;
-      const { sdk, client } = await userPoolClient("us-east-1", {
-        maxAttempts,
-      });
-      try {
-        const error = await client.send(
-          new sdk.InitiateAuthCommand({
-            AuthFlow: "USER_PASSWORD_AUTH",
-            ClientId: "c",
-            AuthParameters: { USERNAME: "u", PASSWORD: "p" },
-          }),
-        ).then(() => undefined, (e) => e);
-        assert.ok(error instanceof TypeError);
-        assert.equal(accepted, expected);
-        assert.equal(
-          (error as { $metadata?: { attempts?: number } }).$metadata?.attempts,
-          expected,
-        );
-      } finally {
-        client.destroy();
+    await withEnv("AWS_ENDPOINT_URL", endpoint, async () => {
+      for (const [maxAttempts, expected] of [[undefined, 3], [2, 2]] as const) {
+        accepted = 0;
+        const { sdk, client } = await userPoolClient("us-east-1", {
+          maxAttempts,
+        });
+        try {
+          const error = await client.send(
+            new sdk.InitiateAuthCommand({
+              AuthFlow: "USER_PASSWORD_AUTH",
+              ClientId: "c",
+              AuthParameters: { USERNAME: "u", PASSWORD: "p" },
+            }),
+          ).then(() => undefined, (e) => e);
+          assert.ok(error instanceof TypeError);
+          assert.equal(accepted, expected);
+          assert.equal(
+            (error as { $metadata?: { attempts?: number } }).$metadata
+              ?.attempts,
+            expected,
+          );
+        } finally {
+          client.destroy();
+        }
       }
-    }
+    });
   } finally {
-    if (before === undefined) Deno.env.delete("AWS_ENDPOINT_URL");
-    else Deno.env.set("AWS_ENDPOINT_URL", before);
     listener.close();
     await serving.catch(() => {});
   }

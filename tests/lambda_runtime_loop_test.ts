@@ -11,6 +11,7 @@ import {
   runRuntimeLoop,
   type RuntimeInvocation,
 } from "../lambda/runtime.ts";
+import { withEnv } from "./support/tools.ts";
 
 interface FakeEvent {
   id: string;
@@ -138,11 +139,10 @@ Deno.test("runtime loop: the handler's signal aborts shortly before Lambda-Runti
 });
 
 Deno.test("runtime loop: sets _X_AMZN_TRACE_ID from the trace header by default", async () => {
-  const before = Deno.env.get("_X_AMZN_TRACE_ID");
   const api = fakeRuntimeApi([{ id: "t", payload: "{}", traceId: "Root=1-x" }]);
   let seenInHandler: string | undefined;
-  try {
-    await runRuntimeLoop({
+  await withEnv("_X_AMZN_TRACE_ID", undefined, () =>
+    runRuntimeLoop({
       api: "runtime.test:9001",
       fetch: api.fetchFn,
       signal: api.signal,
@@ -150,11 +150,7 @@ Deno.test("runtime loop: sets _X_AMZN_TRACE_ID from the trace header by default"
         seenInHandler = Deno.env.get("_X_AMZN_TRACE_ID");
         return Promise.resolve({});
       },
-    });
-  } finally {
-    if (before === undefined) Deno.env.delete("_X_AMZN_TRACE_ID");
-    else Deno.env.set("_X_AMZN_TRACE_ID", before);
-  }
+    }));
   assert.equal(seenInHandler, "Root=1-x");
 });
 

@@ -167,6 +167,26 @@ export async function withTempDir<T>(
 }
 
 /**
+ * Runs `fn` with the environment variable `name` of this process set to
+ * `value` (removed when undefined), and puts back what it was after.
+ */
+export async function withEnv<T>(
+  name: string,
+  value: string | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const before = Deno.env.get(name);
+  const put = (text: string | undefined) =>
+    text === undefined ? Deno.env.delete(name) : Deno.env.set(name, text);
+  put(value);
+  try {
+    return await fn();
+  } finally {
+    put(before);
+  }
+}
+
+/**
  * Removes `path` with its contents when the test process ends: for a folder
  * that a whole test file shares, so that no "teardown" test (which `--filter`
  * would skip) has to remove it.
