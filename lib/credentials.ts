@@ -83,7 +83,6 @@ export function isoSeconds(date: Date): string {
  * ```
  */
 export function describeExpiry(expiration: Date, now: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
   const local = `${expiration.getFullYear()}-${
     pad(expiration.getMonth() + 1)
   }-${pad(expiration.getDate())} ${pad(expiration.getHours())}:${
@@ -93,12 +92,16 @@ export function describeExpiry(expiration: Date, now: Date): string {
   return `${local} ${utcOffset(expiration)}, ${describeDuration(seconds)}`;
 }
 
+/** `n` in two digits (`07`). */
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
 /** `UTC`, or `UTC+01:00` / `UTC-05:30`: the local zone's offset at `date`. */
 function utcOffset(date: Date): string {
   const minutes = -date.getTimezoneOffset();
   if (minutes === 0) return "UTC";
   const abs = Math.abs(minutes);
-  const pad = (n: number) => String(n).padStart(2, "0");
   return `UTC${minutes < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}:${
     pad(abs % 60)
   }`;
