@@ -111,6 +111,42 @@ Deno.test("status shows each setting's source, masks ids, and reports the profil
   );
 });
 
+Deno.test("status writes the expiry in the local time of TZ with the zone as its UTC offset: UTC+05:30 in Asia/Kolkata, UTC-05:00 in Etc/GMT+5, plain UTC in UTC", async () => {
+  await using home = await makeTempHome();
+  await Deno.mkdir(`${home.dir}/.aws`);
+  // Whole seconds, 90 minutes ahead.
+  const expires = new Date(Math.ceil(Date.now() / 1000) * 1000 + 90 * 60_000);
+  await Deno.writeTextFile(
+    home.credentialsFile,
+    `[dev]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = s\n` +
+      `aws_session_token = t\nx_security_token_expires = ${expires.toISOString()}\n`,
+  );
+  for (
+    const [tz, offsetMinutes, zone] of [
+      ["Asia/Kolkata", 330, "UTC+05:30"],
+      ["Etc/GMT+5", -300, "UTC-05:00"],
+      ["UTC", 0, "UTC"],
+    ] as const
+  ) {
+    const run = await runAuth(["status", "--profile", "dev"], {
+      ...home.env,
+      COGNITO_USER_POOL_ID: POOL,
+      COGNITO_CLIENT_ID: CLIENT,
+      COGNITO_IDENTITY_POOL_ID: IDENTITY_POOL,
+      TZ: tz,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    // The local wall-clock time: the instant shifted by the zone's offset.
+    const local = new Date(expires.getTime() + offsetMinutes * 60_000)
+      .toISOString().replace("T", " ").slice(0, 19);
+    assert.match(
+      run.stdout,
+      new RegExp(`expires ${local} ${zone.replace("+", "\\+")}, in 1 h`),
+      tz,
+    );
+  }
+});
+
 Deno.test("status exits 3 and names what is missing when login could not run", async () => {
   await using home = await makeTempHome();
   const run = await runAuth(["status"], home.env);
