@@ -17,6 +17,7 @@
  */
 import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { fetchRequestHandler, loadFetchHandler } from "./fetch_handler.ts";
 
 /** The `@aws-sdk/client-cognito-identity-provider` module. */
@@ -82,17 +83,17 @@ export function identityPoolClient(
   );
 }
 
+/** What a client of this module is made with. */
+type ClientConfig = CognitoClientOptions & { region: string };
+
 /** Makes a client of `module` with `config` and the fetch handler. */
 async function withFetch<Sdk, Client>(
   module: Promise<Sdk>,
   make: (
     sdk: Sdk,
-    config: CognitoClientOptions & {
-      region: string;
-      requestHandler: Awaited<ReturnType<typeof fetchRequestHandler>>;
-    },
+    config: ClientConfig & { requestHandler: FetchHttpHandler },
   ) => Client,
-  config: CognitoClientOptions & { region: string },
+  config: ClientConfig,
 ): Promise<{ sdk: Sdk; client: Client }> {
   const [sdk, requestHandler] = await Promise.all([
     module,
@@ -167,7 +168,7 @@ async function warmUp(): Promise<void> {
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),
     destroy() {},
-  } as unknown as Awaited<ReturnType<typeof fetchRequestHandler>>;
+  } as unknown as FetchHttpHandler;
   const region = "us-east-1";
   const idp = new userPool.CognitoIdentityProviderClient({
     region,
