@@ -57,7 +57,7 @@ export async function fetchRequestHandler(
   const handle = handler.handle.bind(handler);
   handler.handle = (request, handlerOptions) =>
     handle(request, handlerOptions).catch((error: unknown) => {
-      if (error instanceof TypeError && !untrustedOrRefused(error)) {
+      if (error instanceof TypeError && !untrustedOrBlockedPort(error)) {
         (error as { $retryable?: object }).$retryable ??= {};
       }
       throw error;
@@ -66,7 +66,7 @@ export async function fetchRequestHandler(
 }
 
 /** A certificate that is not trusted, or a port `fetch` will not use. */
-function untrustedOrRefused(error: unknown): boolean {
+function untrustedOrBlockedPort(error: unknown): boolean {
   return isUntrustedCertificate(error) ||
     causes(error).some((e) =>
       typeof e.message === "string" && /blocked/i.test(e.message)
