@@ -312,13 +312,14 @@ const NETWORK_CODES = new Set([
  * reached at all (as opposed to an answer from the service).
  */
 export function isNetworkFailure(error: unknown): boolean {
-  return causes(error).some((e) =>
-    (typeof e.code === "string" && NETWORK_CODES.has(e.code)) ||
-    e.name === "TimeoutError" ||
-    (typeof e.message === "string" &&
-      /connection refused|ECONNREFUSED|ENOTFOUND|getaddrinfo|tcp connect error|error sending request/i
-        .test(e.message))
-  );
+  return blockedPort(error) !== undefined ||
+    causes(error).some((e) =>
+      (typeof e.code === "string" && NETWORK_CODES.has(e.code)) ||
+      e.name === "TimeoutError" ||
+      (typeof e.message === "string" &&
+        /connection refused|ECONNREFUSED|ENOTFOUND|getaddrinfo|tcp connect error|error sending request/i
+          .test(e.message))
+    );
 }
 
 /**
@@ -340,6 +341,21 @@ export function causes(
     current = e.cause;
   }
   return chain;
+}
+
+/**
+ * The port of the endpoint when `fetch` refused to connect to it because
+ * the Fetch standard blocks it (6000, 10080, ...: "Requests to port 6000 are
+ * blocked"), else undefined.
+ */
+export function blockedPort(error: unknown): string | undefined {
+  for (const e of causes(error)) {
+    const match = typeof e.message === "string"
+      ? /\bport (\d+) (?:is|are) blocked/i.exec(e.message)
+      : null;
+    if (match) return match[1];
+  }
+  return undefined;
 }
 
 /** Whether the connection failed because a TLS certificate is not trusted. */
@@ -387,6 +403,12 @@ export function unreachable(
 
 /** The advice that follows "Could not reach ...", for `error`. */
 export function unreachableHint(error: unknown): string {
+  const port = blockedPort(error);
+  if (port !== undefined) {
+    return `Deno's fetch does not connect to port ${port} (the Fetch ` +
+      "standard blocks it): give the endpoint another port " +
+      "(AWS_ENDPOINT_URL, or the service's AWS_ENDPOINT_URL_*).";
+  }
   return isUntrustedCertificate(error)
     ? "The server's TLS certificate is not trusted: give Deno its CA with " +
       "DENO_CERT=/path/ca.pem or NODE_EXTRA_CA_CERTS=/path/ca.pem (or " +

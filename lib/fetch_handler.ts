@@ -20,7 +20,7 @@ import type {
   FetchHttpHandlerOptions,
 } from "@smithy/fetch-http-handler";
 
-import { causes, isUntrustedCertificate } from "./errors.ts";
+import { blockedPort, isUntrustedCertificate } from "./errors.ts";
 
 type FetchHandlerModule = typeof import("@smithy/fetch-http-handler");
 
@@ -67,8 +67,5 @@ export async function fetchRequestHandler(
 
 /** A certificate that is not trusted, or a port `fetch` will not use. */
 function untrustedOrBlockedPort(error: unknown): boolean {
-  return isUntrustedCertificate(error) ||
-    causes(error).some((e) =>
-      typeof e.message === "string" && /blocked/i.test(e.message)
-    );
+  return isUntrustedCertificate(error) || blockedPort(error) !== undefined;
 }

@@ -154,3 +154,45 @@ Deno.test("moto over TLS with a CA Deno does not trust: login exits 9, makes no 
     /^\[tls\]\naws_access_key_id = /,
   );
 });
+
+Deno.test("an endpoint on a port fetch blocks (6000): login exits 9, naming the port and saying to give the endpoint another one; nothing is written, and the request is not retried", async () => {
+  await using home = await makeTempHome();
+  const run = await runAuth(
+    ["login", "--profile", "blocked", "--no-lambda-proxy"],
+    {
+      ...home.env,
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:6000",
+      COGNITO_USER_POOL_ID: "us-east-1_blockedport",
+      COGNITO_CLIENT_ID: "blockedport",
+      COGNITO_IDENTITY_POOL_ID:
+        "us-east-1:a988108b-e448-4596-8be6-059e064351f5",
+      COGNITO_USERNAME: "u",
+      COGNITO_PASSWORD: "p",
+    },
+  );
+  assert.equal(run.code, ExitCode.network, run.stderr);
+  assert.match(run.stderr, /Could not reach Cognito in us-east-1/);
+  assert.match(run.stderr, /does not connect to port 6000/);
+  assert.match(run.stderr, /give the endpoint another port/);
+  // The same request in this process: one attempt, no retry.
+  await withEnv("AWS_ENDPOINT_URL", "http://127.0.0.1:6000", async () => {
+    const { sdk, client } = await userPoolClient("us-east-1");
+    try {
+      const error = await client.send(
+        new sdk.InitiateAuthCommand({
+          AuthFlow: "USER_PASSWORD_AUTH",
+          ClientId: "c",
+          AuthParameters: { USERNAME: "u", PASSWORD: "p" },
+        }),
+      ).then(() => undefined, (e) => e);
+      assert.equal(
+        (error as { $metadata?: { attempts?: number } })?.$metadata?.attempts,
+        1,
+      );
+    } finally {
+      client.destroy();
+    }
+  });
+  await assert.rejects(Deno.stat(home.credentialsFile));
+});
